@@ -1,0 +1,74 @@
+/* ouro-graph-private.h — the snapshot graph a scan works on.
+ *
+ * Not thread safe by itself: a graph is built and used under the registry
+ * lock, by the one thread that scans.
+ *
+ * Nodes are registry positions (tracking order); all per-node data lives in
+ * parallel arrays indexed by node number, edges in compressed sparse rows.
+ * Every phase after the build walks these arrays only: no hash lookups, no
+ * allocation per edge, no recursion.
+ */
+#pragma once
+
+#include "ouro-types.h"
+#include "ouro-registry-private.h"
+
+G_BEGIN_DECLS
+
+#define OURO_NODE_NONE G_MAXUINT32
+
+/* Bits of OuroGraph.state. */
+enum {
+  OURO_NODE_LIVE         = 1 << 0,  /* reachable from an object held from outside */
+  OURO_NODE_ROOT         = 1 << 1,  /* held from outside: refcount > visits */
+  OURO_NODE_INCONSISTENT = 1 << 2,  /* traverse reports more refs than refcount */
+  OURO_NODE_DYING        = 1 << 3,  /* refcount 0: being finalized, never garbage */
+  OURO_NODE_SELF_LOOP    = 1 << 4,  /* has an edge to itself */
+  OURO_NODE_ON_STACK     = 1 << 5,  /* scratch bit of the SCC search */
+};
+
+typedef struct {
+  guint32          n_nodes;
+  gpointer        *objects;     /* [n_nodes]; borrowed from the registry */
+  const OuroClass **classes;    /* [n_nodes]; borrowed */
+  guint           *refcounts;   /* [n_nodes] */
+  guint32         *visits;      /* [n_nodes]; edges into the node */
+  guint8          *state;       /* [n_nodes]; OURO_NODE_* bits */
+
+  guint32         *edge_start;  /* [n_nodes + 1]; node v's edges are  */
+  guint32         *edge_target; /* edge_target[edge_start[v] .. edge_start[v + 1]) */
+  guint32          n_edges;
+  guint64          n_ignored_visits; /* NULL or untracked targets */
+
+  /* Cycles: strongly connected components with 2+ nodes or a self edge,
+   * as found by ouro_graph_find_cycles(); members of cycle c are
+   * cycle_nodes[cycle_start[c] .. cycle_start[c + 1]). */
+  guint32         *cycle_of;    /* [n_nodes]; cycle number or OURO_NODE_NONE */
+  guint32         *cycle_nodes;
+  guint32         *cycle_start; /* [n_cycles + 1] */
+  guint32          n_cycles;
+} OuroGraph;
+
+/* After it: @graph holds every tracked object as a node with its refcount
+ * and the resolved edges its class's traverse visited.  Requires the
+ * registry lock and a compacted registry.  Returns FALSE (with a critical)
+ * when the graph does not fit 32-bit edge numbers. */
+gboolean ouro_graph_build (OuroGraph    *graph,
+                           OuroRegistry *registry);
+
+/* After it: cycle_of, cycle_nodes, cycle_start and n_cycles describe the
+ * cycles among the nodes for which OURO_NODE_LIVE is clear, or among all
+ * nodes when @include_live. */
+void     ouro_graph_find_cycles (OuroGraph *graph,
+                                 gboolean   include_live);
+
+void     ouro_graph_clear (OuroGraph *graph);
+
+static inline gboolean
+ouro_graph_is_garbage (const OuroGraph *graph,
+                       guint32          node)
+{
+  return (graph->state[node] & OURO_NODE_LIVE) == 0;
+}
+
+G_END_DECLS

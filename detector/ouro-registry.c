@@ -1,0 +1,439 @@
+/* ouro-registry.c — the process-wide registry of tracked objects.
+ *
+ * MT safe: one mutex guards everything here.  A scan holds it from start to
+ * end (objects cannot be untracked, so cannot be freed by a well-behaved
+ * class, while their traverse runs); a thread that is scanning and calls
+ * back into ouro_track()/ouro_untrack() from a traverse or describe function
+ * gets a critical and its request is applied when the scan ends, instead of
+ * a self-deadlock.
+ *
+ * Layout (see ouro-registry-private.h): tracked objects sit in parallel
+ * arrays in tracking order, 8 bytes of pointer and 2 bytes of class id per
+ * position, and an open-addressing index of 4-byte slots (linear probing,
+ * load at most 3/4) maps a pointer to its position.  Untracking leaves a
+ * tombstone, popped at once when it is the last position, otherwise removed
+ * by a compaction once tombstones outnumber half the live objects: that
+ * keeps track and untrack O(1) amortised and the tracking order intact,
+ * which the scan uses as its deterministic node order.
+ */
+#include "config.h"
+
+#include "ouro-registry-private.h"
+#include "ouro-registry.h"
+
+#define REGISTRY_MIN_SLOTS     64u
+#define REGISTRY_MIN_CAPACITY  64u
+#define REGISTRY_MAX_CLASSES   G_MAXUINT16
+
+typedef struct {
+  gpointer         object;
+  const OuroClass *klass;   /* NULL: untrack */
+} RegistryDeferred;
+
+static GMutex        registry_mutex;
+static OuroRegistry  registry;
+static GArray       *registry_deferred;   /* RegistryDeferred, under the lock */
+static _Thread_local gboolean registry_scanning_here;
+
+/* ---- the index -------------------------------------------------------- */
+
+/* After it: the index holds every live position and nothing else, in
+ * n_slots slots (a power of two with the live count at most 3/8 of it). */
+static void
+registry_rebuild_index (guint32 n_live)
+{
+  guint32 n_slots = REGISTRY_MIN_SLOTS;
+  guint log2 = 6;
+
+  while ((guint64) n_live * 8 > (guint64) n_slots * 3)
+    {
+      n_slots *= 2;
+      log2++;
+    }
+
+  g_free (registry.slots);
+  registry.slots = g_new0 (guint32, n_slots);
+  registry.n_slots = n_slots;
+  registry.slot_shift = 64 - log2;
+
+  for (guint32 position = 0; position < registry.n_positions; position++)
+    {
+      gpointer object = registry.objects[position];
+      guint32 slot;
+
+      if (object == NULL)
+        continue;
+      slot = ouro_pointer_hash (object, registry.slot_shift);
+      /* Invariant: slots before `slot` in the probe run are full. */
+      while (registry.slots[slot] != 0)
+        slot = (slot + 1) & (n_slots - 1);
+      registry.slots[slot] = position + 1;
+    }
+}
+
+/* Returns the slot holding @object, or the empty slot where it would go. */
+static inline guint32
+registry_find_slot (gpointer object)
+{
+  guint32 mask = registry.n_slots - 1;
+  guint32 slot = ouro_pointer_hash (object, registry.slot_shift);
+
+  /* Invariant: no slot probed so far holds @object. */
+  for (;;)
+    {
+      guint32 entry = registry.slots[slot];
+
+      if (entry == 0 || registry.objects[entry - 1] == object)
+        return slot;
+      slot = (slot + 1) & mask;
+    }
+}
+
+guint32
+ouro_registry_lookup_unlocked (gpointer object)
+{
+  guint32 entry;
+
+  if (registry.n_slots == 0 || object == NULL)
+    return OURO_REGISTRY_NO_POSITION;
+  entry = registry.slots[registry_find_slot (object)];
+  return entry == 0 ? OURO_REGISTRY_NO_POSITION : entry - 1;
+}
+
+/* Backward-shift deletion: after it, every remaining entry is still
+ * reachable from its home slot without crossing an empty slot. */
+static void
+registry_index_remove (guint32 slot)
+{
+  guint32 mask = registry.n_slots - 1;
+  guint32 hole = slot;
+  guint32 next = (slot + 1) & mask;
+
+  while (registry.slots[next] != 0)
+    {
+      gpointer object = registry.objects[registry.slots[next] - 1];
+      guint32 home = ouro_pointer_hash (object, registry.slot_shift);
+
+      /* The entry at `next` may fill the hole unless its home lies
+       * cyclically in (hole, next]. */
+      if (((next - home) & mask) >= ((next - hole) & mask))
+        {
+          registry.slots[hole] = registry.slots[next];
+          hole = next;
+        }
+      next = (next + 1) & mask;
+    }
+  registry.slots[hole] = 0;
+}
+
+/* ---- classes ---------------------------------------------------------- */
+
+/* Returns the id of @klass, registering it on first use; G_MAXUINT when the
+ * class table is full. */
+static guint
+registry_class_id (const OuroClass *klass)
+{
+  static guint last_id;
+
+  if (last_id < registry.n_classes && registry.classes[last_id] == klass)
+    return last_id;
+
+  for (guint id = 0; id < registry.n_classes; id++)
+    if (registry.classes[id] == klass)
+      return last_id = id;
+
+  if (registry.n_classes >= REGISTRY_MAX_CLASSES)
+    return G_MAXUINT;
+
+  registry.classes = g_renew (const OuroClass *, registry.classes, registry.n_classes + 1);
+  registry.classes[registry.n_classes] = klass;
+  return last_id = registry.n_classes++;
+}
+
+/* ---- positions -------------------------------------------------------- */
+
+void
+ouro_registry_compact_unlocked (void)
+{
+  guint32 n_live = 0;
+
+  if (registry.n_dead == 0)
+    return;
+
+  /* Invariant: positions [0, n_live) hold the live objects met so far, in
+   * their original order. */
+  for (guint32 position = 0; position < registry.n_positions; position++)
+    {
+      if (registry.objects[position] == NULL)
+        continue;
+      registry.objects[n_live] = registry.objects[position];
+      registry.class_ids[n_live] = registry.class_ids[position];
+      n_live++;
+    }
+  registry.n_positions = n_live;
+  registry.n_dead = 0;
+
+  if (registry.capacity > REGISTRY_MIN_CAPACITY && registry.capacity / 4 > n_live)
+    {
+      registry.capacity = MAX (REGISTRY_MIN_CAPACITY, n_live + n_live / 2);
+      registry.objects = g_renew (gpointer, registry.objects, registry.capacity);
+      registry.class_ids = g_renew (guint16, registry.class_ids, registry.capacity);
+    }
+
+  registry_rebuild_index (n_live);
+}
+
+static void
+registry_track_unlocked (gpointer         object,
+                         const OuroClass *klass)
+{
+  guint class_id = registry_class_id (klass);
+  guint32 n_live = registry.n_positions - registry.n_dead;
+  guint32 slot;
+
+  if (class_id == G_MAXUINT)
+    {
+      g_critical ("ouro_track: more than %u distinct OuroClass structures; "
+                  "%s object %p is not tracked",
+                  REGISTRY_MAX_CLASSES, klass->name ? klass->name : "(unnamed)", object);
+      return;
+    }
+
+  if (registry.n_slots == 0 || (guint64) (n_live + 1) * 4 > (guint64) registry.n_slots * 3)
+    {
+      /* A compaction rebuilds the index too; rebuild only if still full. */
+      ouro_registry_compact_unlocked ();
+      if (registry.n_slots == 0 || (guint64) (n_live + 1) * 4 > (guint64) registry.n_slots * 3)
+        registry_rebuild_index (n_live + 1);
+    }
+
+  slot = registry_find_slot (object);
+  if (registry.slots[slot] != 0)
+    {
+      /* Already tracked: tracking again only changes its class. */
+      registry.class_ids[registry.slots[slot] - 1] = class_id;
+      return;
+    }
+
+  if (registry.n_positions == G_MAXUINT32 - 1)
+    {
+      ouro_registry_compact_unlocked ();
+      if (registry.n_positions == G_MAXUINT32 - 1)
+        {
+          g_critical ("ouro_track: registry full; object %p is not tracked", object);
+          return;
+        }
+      slot = registry_find_slot (object);
+    }
+
+  if (registry.n_positions == registry.capacity)
+    {
+      guint64 capacity = MAX (REGISTRY_MIN_CAPACITY,
+                              (guint64) registry.capacity + registry.capacity / 2);
+
+      registry.capacity = (guint32) MIN (capacity, (guint64) G_MAXUINT32 - 1);
+      registry.objects = g_renew (gpointer, registry.objects, registry.capacity);
+      registry.class_ids = g_renew (guint16, registry.class_ids, registry.capacity);
+    }
+
+  registry.objects[registry.n_positions] = object;
+  registry.class_ids[registry.n_positions] = (guint16) class_id;
+  registry.slots[slot] = ++registry.n_positions;
+}
+
+static void
+registry_untrack_unlocked (gpointer object)
+{
+  guint32 slot, position;
+
+  if (registry.n_slots == 0)
+    return;
+  slot = registry_find_slot (object);
+  if (registry.slots[slot] == 0)
+    return;
+
+  position = registry.slots[slot] - 1;
+  registry_index_remove (slot);
+  registry.objects[position] = NULL;
+  registry.n_dead++;
+
+  /* Tombstones at the end are popped at once: LIFO churn leaves none. */
+  while (registry.n_positions > 0 && registry.objects[registry.n_positions - 1] == NULL)
+    {
+      registry.n_positions--;
+      registry.n_dead--;
+    }
+
+  if (registry.n_dead >= 32 && registry.n_dead > (registry.n_positions - registry.n_dead) / 2)
+    ouro_registry_compact_unlocked ();
+}
+
+/* ---- locking ---------------------------------------------------------- */
+
+void
+ouro_registry_lock (void)
+{
+  g_mutex_lock (&registry_mutex);
+}
+
+void
+ouro_registry_unlock (void)
+{
+  g_mutex_unlock (&registry_mutex);
+}
+
+void
+ouro_registry_lock_for_scan (void)
+{
+  g_mutex_lock (&registry_mutex);
+  registry_scanning_here = TRUE;
+}
+
+void
+ouro_registry_unlock_after_scan (void)
+{
+  registry_scanning_here = FALSE;
+
+  if (registry_deferred != NULL)
+    {
+      /* Invariant: requests [0, i) are applied, in the order made. */
+      for (guint i = 0; i < registry_deferred->len; i++)
+        {
+          RegistryDeferred *request = &g_array_index (registry_deferred, RegistryDeferred, i);
+
+          if (request->klass != NULL)
+            registry_track_unlocked (request->object, request->klass);
+          else
+            registry_untrack_unlocked (request->object);
+        }
+      g_clear_pointer (&registry_deferred, g_array_unref);
+    }
+
+  g_mutex_unlock (&registry_mutex);
+}
+
+/* Called with the lock held by this very thread, from inside a scan. */
+static void
+registry_defer (gpointer         object,
+                const OuroClass *klass,
+                const char      *function)
+{
+  RegistryDeferred request = { object, klass };
+
+  g_critical ("%s (%p) called from inside a scan (a traverse, get_type_name or "
+              "describe function must have no side effects); applied when the scan ends",
+              function, object);
+  if (registry_deferred == NULL)
+    registry_deferred = g_array_new (FALSE, FALSE, sizeof (RegistryDeferred));
+  g_array_append_val (registry_deferred, request);
+}
+
+OuroRegistry *
+ouro_registry_get_unlocked (void)
+{
+  return &registry;
+}
+
+gsize
+ouro_registry_get_memory_size_unlocked (void)
+{
+  return (gsize) registry.capacity * (sizeof (gpointer) + sizeof (guint16))
+       + (gsize) registry.n_slots * sizeof (guint32)
+       + (gsize) registry.n_classes * sizeof (const OuroClass *);
+}
+
+/* ---- public entry points ---------------------------------------------- */
+
+/**
+ * ouro_track:
+ * @object: the object to track
+ * @klass: how to read its refcount and visit its references; must outlive
+ *   the object's tracking
+ *
+ * Adds @object to the registry, or changes its class when already tracked.
+ * NULL, a NULL class or a class without get_refcount/traverse is refused
+ * with a critical and changes nothing.
+ */
+void
+ouro_track (gpointer         object,
+            const OuroClass *klass)
+{
+  g_return_if_fail (object != NULL);
+  g_return_if_fail (klass != NULL);
+  g_return_if_fail (klass->get_refcount != NULL);
+  g_return_if_fail (klass->traverse != NULL);
+
+  if (registry_scanning_here)
+    {
+      registry_defer (object, klass, "ouro_track");
+      return;
+    }
+
+  g_mutex_lock (&registry_mutex);
+  registry_track_unlocked (object, klass);
+  g_mutex_unlock (&registry_mutex);
+}
+
+/**
+ * ouro_untrack:
+ * @object: a tracked object
+ *
+ * Removes @object from the registry.  Untracking a pointer that is not
+ * tracked does nothing: a finalize hook may untrack every object it sees.
+ */
+void
+ouro_untrack (gpointer object)
+{
+  g_return_if_fail (object != NULL);
+
+  if (registry_scanning_here)
+    {
+      registry_defer (object, NULL, "ouro_untrack");
+      return;
+    }
+
+  g_mutex_lock (&registry_mutex);
+  registry_untrack_unlocked (object);
+  g_mutex_unlock (&registry_mutex);
+}
+
+/**
+ * ouro_is_tracked:
+ * @object: a pointer
+ *
+ * Returns: whether @object is tracked now.  Callable from inside a scan.
+ */
+gboolean
+ouro_is_tracked (gpointer object)
+{
+  gboolean tracked;
+
+  if (object == NULL)
+    return FALSE;
+  if (registry_scanning_here)
+    return ouro_registry_lookup_unlocked (object) != OURO_REGISTRY_NO_POSITION;
+
+  g_mutex_lock (&registry_mutex);
+  tracked = ouro_registry_lookup_unlocked (object) != OURO_REGISTRY_NO_POSITION;
+  g_mutex_unlock (&registry_mutex);
+  return tracked;
+}
+
+/**
+ * ouro_get_n_tracked:
+ *
+ * Returns: how many objects are tracked now.  Callable from inside a scan.
+ */
+guint
+ouro_get_n_tracked (void)
+{
+  guint n;
+
+  if (registry_scanning_here)
+    return registry.n_positions - registry.n_dead;
+
+  g_mutex_lock (&registry_mutex);
+  n = registry.n_positions - registry.n_dead;
+  g_mutex_unlock (&registry_mutex);
+  return n;
+}

@@ -1,0 +1,400 @@
+/* ouro-report-build.c — turning a scanned graph into an OuroReport.
+ *
+ * Runs under the registry lock, on the scanning thread (it calls the
+ * classes' get_type_name, describe and traverse).
+ *
+ * Order is what makes reports comparable between runs, so every choice here
+ * is deterministic given the tracking order:
+ *   - a cycle's canonical member is the one tracked first (node numbers are
+ *     tracking order); members follow in depth-first preorder from it along
+ *     edges in traverse order, which for a simple ring is the ring itself;
+ *   - cycles go garbage first, then by size, then by the sequence of member
+ *     type names, then by canonical member;
+ *   - garbage in no cycle goes under the first cycle, in that order, that
+ *     reaches it.
+ * The suggested weak edge: the edge that closes the cycle back onto its
+ * canonical member, from the member latest in cycle order.  Owners are
+ * usually tracked before what they own, so this is the back-reference.
+ */
+#include "config.h"
+
+#include "ouro-report-private.h"
+
+typedef struct {
+  OuroGraph        *graph;
+  guint32          *ordered;        /* cycle members in cycle order, laid out as cycle_nodes */
+  const char      **type_names;     /* [n_nodes], filled for cycle members */
+  guint32          *cycle_rank;     /* report position -> graph cycle */
+  guint             budget;         /* descriptions left to capture */
+  gboolean          truncated;
+  const OuroClass  *last_class;     /* one-entry caches for interning */
+  const char       *last_raw_type;
+  const char       *last_type;
+  const OuroClass  *last_name_class;
+  const char       *last_class_name;
+} Builder;
+
+static const char *
+build_type_name (Builder  *builder,
+                 guint32   node)
+{
+  const OuroClass *klass = builder->graph->classes[node];
+  const char *raw = ouro_class_get_type_name (klass, builder->graph->objects[node]);
+
+  if (klass != builder->last_class || raw != builder->last_raw_type)
+    {
+      builder->last_class = klass;
+      builder->last_raw_type = raw;
+      builder->last_type = g_intern_string (raw);
+    }
+  return builder->last_type;
+}
+
+static const char *
+build_class_name (Builder         *builder,
+                  const OuroClass *klass)
+{
+  if (klass != builder->last_name_class)
+    {
+      builder->last_name_class = klass;
+      builder->last_class_name = g_intern_string (klass->name != NULL ? klass->name
+                                                                      : "(unnamed class)");
+    }
+  return builder->last_class_name;
+}
+
+/* After it: @out describes @node; its description is captured while the
+ * report's budget lasts. */
+static void
+build_object (Builder          *builder,
+              guint32           node,
+              OuroReportObject *out)
+{
+  OuroGraph *graph = builder->graph;
+  const OuroClass *klass = graph->classes[node];
+
+  out->object = graph->objects[node];
+  out->type_name = builder->type_names[node] != NULL ? builder->type_names[node]
+                                                     : build_type_name (builder, node);
+  out->class_name = build_class_name (builder, klass);
+  out->refcount = graph->refcounts[node];
+  out->explained = graph->visits[node];
+  out->node = node;
+  out->description = NULL;
+  if (klass->describe == NULL)
+    return;
+  if (builder->budget == 0)
+    {
+      builder->truncated = TRUE;
+      return;
+    }
+  builder->budget--;
+  out->description = klass->describe (out->object);
+}
+
+/* After it: ordered[cycle_start[c] ..) lists cycle c's members in
+ * depth-first preorder from its lowest-numbered member. */
+static void
+build_order_members (Builder *builder)
+{
+  OuroGraph *graph = builder->graph;
+  guint32 total = graph->cycle_start[graph->n_cycles];
+  guint8 *seen = g_new0 (guint8, MAX (graph->n_nodes, 1));
+  guint32 *stack_node = g_new (guint32, MAX (total, 1));
+  guint32 *stack_edge = g_new (guint32, MAX (total, 1));
+
+  builder->ordered = g_new (guint32, MAX (total, 1));
+
+  for (guint32 c = 0; c < graph->n_cycles; c++)
+    {
+      guint32 first = graph->cycle_start[c], end = graph->cycle_start[c + 1];
+      guint32 root = graph->cycle_nodes[first];
+      guint32 out = first, depth = 0;
+
+      for (guint32 i = first; i < end; i++)
+        root = MIN (root, graph->cycle_nodes[i]);
+
+      seen[root] = 1;
+      builder->ordered[out++] = root;
+      stack_node[depth] = root;
+      stack_edge[depth++] = graph->edge_start[root];
+
+      /* Invariant: the stack is the DFS path from root; ordered[first, out)
+       * are the members entered so far, each exactly once. */
+      while (depth > 0)
+        {
+          guint32 v = stack_node[depth - 1];
+
+          if (stack_edge[depth - 1] == graph->edge_start[v + 1])
+            {
+              depth--;
+              continue;
+            }
+
+          guint32 w = graph->edge_target[stack_edge[depth - 1]++];
+          if (graph->cycle_of[w] != c || seen[w])
+            continue;
+          seen[w] = 1;
+          builder->ordered[out++] = w;
+          stack_node[depth] = w;
+          stack_edge[depth++] = graph->edge_start[w];
+        }
+      g_assert (out == end);
+    }
+
+  g_free (seen);
+  g_free (stack_node);
+  g_free (stack_edge);
+}
+
+static gint
+build_compare_cycles (gconstpointer a,
+                      gconstpointer b,
+                      gpointer      user_data)
+{
+  const Builder *builder = user_data;
+  const OuroGraph *graph = builder->graph;
+  guint32 ca = *(const guint32 *) a, cb = *(const guint32 *) b;
+  guint32 fa = graph->cycle_start[ca], fb = graph->cycle_start[cb];
+  guint32 na = graph->cycle_start[ca + 1] - fa, nb = graph->cycle_start[cb + 1] - fb;
+  gboolean ga = ouro_graph_is_garbage (graph, graph->cycle_nodes[fa]);
+  gboolean gb = ouro_graph_is_garbage (graph, graph->cycle_nodes[fb]);
+
+  if (ga != gb)
+    return ga ? -1 : 1;
+  if (na != nb)
+    return na < nb ? -1 : 1;
+  for (guint32 i = 0; i < na; i++)
+    {
+      int order = strcmp (builder->type_names[builder->ordered[fa + i]],
+                          builder->type_names[builder->ordered[fb + i]]);
+      if (order != 0)
+        return order;
+    }
+  return builder->ordered[fa] < builder->ordered[fb] ? -1 : 1;
+}
+
+/* After it: cycle_rank lists the graph's cycles in report order. */
+static void
+build_rank_cycles (Builder *builder)
+{
+  OuroGraph *graph = builder->graph;
+
+  for (guint32 i = 0; i < graph->cycle_start[graph->n_cycles]; i++)
+    {
+      guint32 node = graph->cycle_nodes[i];
+      builder->type_names[node] = build_type_name (builder, node);
+    }
+
+  builder->cycle_rank = g_new (guint32, MAX (graph->n_cycles, 1));
+  for (guint32 c = 0; c < graph->n_cycles; c++)
+    builder->cycle_rank[c] = c;
+  g_qsort_with_data (builder->cycle_rank, graph->n_cycles, sizeof (guint32),
+                     build_compare_cycles, builder);
+}
+
+/* After it: held_by[v] is the report position of the cycle that holds
+ * garbage node v when v is in no cycle, OURO_NODE_NONE otherwise; every
+ * garbage node in no cycle is held by one (its holders are all garbage, and
+ * following holders back from it must end in a cycle). */
+static guint32 *
+build_assign_held (Builder *builder)
+{
+  OuroGraph *graph = builder->graph;
+  guint32 *held_by = g_new (guint32, MAX (graph->n_nodes, 1));
+  guint32 *queue = g_new (guint32, MAX (graph->n_nodes, 1));
+
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    held_by[v] = OURO_NODE_NONE;
+
+  for (guint32 rank = 0; rank < graph->n_cycles; rank++)
+    {
+      guint32 c = builder->cycle_rank[rank];
+      guint32 head = 0, tail = 0;
+
+      if (!ouro_graph_is_garbage (graph, graph->cycle_nodes[graph->cycle_start[c]]))
+        continue;
+      for (guint32 i = graph->cycle_start[c]; i < graph->cycle_start[c + 1]; i++)
+        queue[tail++] = builder->ordered[i];
+
+      /* Invariant: queue[head, tail) are nodes of this cycle or claimed by
+       * it whose successors are not yet claimed. */
+      while (head < tail)
+        {
+          guint32 v = queue[head++];
+
+          for (guint32 e = graph->edge_start[v]; e < graph->edge_start[v + 1]; e++)
+            {
+              guint32 w = graph->edge_target[e];
+
+              if (graph->cycle_of[w] != OURO_NODE_NONE || held_by[w] != OURO_NODE_NONE)
+                continue;
+              g_assert (ouro_graph_is_garbage (graph, w));
+              held_by[w] = rank;
+              queue[tail++] = w;
+            }
+        }
+    }
+
+  g_free (queue);
+  return held_by;
+}
+
+typedef struct {
+  GHashTable *members;   /* object -> member index + 1 */
+  GArray     *edges;
+  guint       from;
+} EdgeCollector;
+
+static void
+build_edge_visit (gpointer    target,
+                  const char *label,
+                  gpointer    user_data)
+{
+  EdgeCollector *collector = user_data;
+  guint to = GPOINTER_TO_UINT (g_hash_table_lookup (collector->members, target));
+  OuroReportEdge edge;
+
+  if (target == NULL || to == 0)
+    return;
+  edge.from = collector->from;
+  edge.to = to - 1;
+  edge.label = g_intern_string (label != NULL ? label : "(unlabelled)");
+  edge.weak = FALSE;
+  g_array_append_val (collector->edges, edge);
+}
+
+/* After it: @cycle->edges lists the labelled edges between its described
+ * members, by source in cycle order, and weak_edge names the one to make
+ * weak (see the file comment), or -1. */
+static void
+build_cycle_edges (Builder         *builder,
+                   OuroReportCycle *cycle)
+{
+  EdgeCollector collector;
+  guint n_with_edges = 0;
+
+  /* Edges are kept among the leading members that were described (or
+   * have nothing to describe), so a huge tangle costs bounded work. */
+  while (n_with_edges < cycle->n_members
+         && n_with_edges < OURO_REPORT_MAX_DESCRIBED
+         && (cycle->members[n_with_edges].description != NULL
+             || builder->graph->classes[cycle->members[n_with_edges].node]->describe == NULL))
+    n_with_edges++;
+
+  collector.members = g_hash_table_new (NULL, NULL);
+  collector.edges = g_array_new (FALSE, FALSE, sizeof (OuroReportEdge));
+  for (guint i = 0; i < n_with_edges; i++)
+    g_hash_table_insert (collector.members, cycle->members[i].object, GUINT_TO_POINTER (i + 1));
+
+  for (guint i = 0; i < n_with_edges; i++)
+    {
+      const OuroClass *klass = builder->graph->classes[cycle->members[i].node];
+
+      collector.from = i;
+      klass->traverse (cycle->members[i].object, build_edge_visit, &collector);
+    }
+
+  cycle->n_edges = collector.edges->len;
+  cycle->edges = (OuroReportEdge *) (gpointer) g_array_free (collector.edges, FALSE);
+  g_hash_table_unref (collector.members);
+
+  cycle->weak_edge = -1;
+  for (guint e = 0; e < cycle->n_edges; e++)
+    if (cycle->edges[e].to == 0
+        && (cycle->weak_edge < 0 || cycle->edges[e].from >= cycle->edges[cycle->weak_edge].from))
+      cycle->weak_edge = (gint) e;
+}
+
+OuroReport *
+ouro_report_build (OuroGraph     *graph,
+                   OuroScanFlags  flags)
+{
+  OuroReport *report = g_new0 (OuroReport, 1);
+  Builder builder = { 0, };
+  guint32 *held_by;
+  guint32 *n_held;
+  guint n_garbage_seen = 0;
+
+  builder.graph = graph;
+  builder.type_names = g_new0 (const char *, MAX (graph->n_nodes, 1));
+  builder.budget = OURO_REPORT_MAX_DESCRIBED;
+
+  report->flags = flags;
+  report->n_tracked = graph->n_nodes;
+  report->n_edges = graph->n_edges;
+  report->n_ignored_visits = graph->n_ignored_visits;
+
+  /* Inconsistent objects first: they are rare and name a traverse bug. */
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    if (graph->state[v] & OURO_NODE_INCONSISTENT)
+      report->n_inconsistent++;
+  report->inconsistent = g_new0 (OuroReportObject, MAX (report->n_inconsistent, 1));
+  for (guint32 v = 0, i = 0; v < graph->n_nodes; v++)
+    if (graph->state[v] & OURO_NODE_INCONSISTENT)
+      build_object (&builder, v, &report->inconsistent[i++]);
+
+  build_order_members (&builder);
+  build_rank_cycles (&builder);
+  held_by = build_assign_held (&builder);
+
+  n_held = g_new0 (guint32, MAX (graph->n_cycles, 1));
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    {
+      if (!ouro_graph_is_garbage (graph, v))
+        continue;
+      report->n_garbage++;
+      if (held_by[v] != OURO_NODE_NONE)
+        n_held[held_by[v]]++;
+    }
+
+  report->n_cycles = graph->n_cycles;
+  report->cycles = g_new0 (OuroReportCycle, MAX (graph->n_cycles, 1));
+  for (guint32 rank = 0; rank < graph->n_cycles; rank++)
+    {
+      OuroReportCycle *cycle = &report->cycles[rank];
+      guint32 c = builder.cycle_rank[rank];
+      guint32 first = graph->cycle_start[c];
+
+      cycle->n_members = graph->cycle_start[c + 1] - first;
+      cycle->garbage = ouro_graph_is_garbage (graph, graph->cycle_nodes[first]);
+      cycle->members = g_new (OuroReportObject, cycle->n_members);
+      for (guint i = 0; i < cycle->n_members; i++)
+        build_object (&builder, builder.ordered[first + i], &cycle->members[i]);
+      cycle->held = g_new (OuroReportObject, MAX (n_held[rank], 1));
+      if (cycle->garbage)
+        report->n_garbage_cycles++;
+    }
+
+  /* Held objects after every member, so members are described first. */
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    if (held_by[v] != OURO_NODE_NONE)
+      {
+        OuroReportCycle *cycle = &report->cycles[held_by[v]];
+        build_object (&builder, v, &cycle->held[cycle->n_held++]);
+        n_garbage_seen++;
+      }
+
+  for (guint32 rank = 0; rank < graph->n_cycles; rank++)
+    {
+      build_cycle_edges (&builder, &report->cycles[rank]);
+      if (report->cycles[rank].garbage)
+        n_garbage_seen += report->cycles[rank].n_members;
+    }
+  g_assert (n_garbage_seen == report->n_garbage);
+
+  report->garbage_sorted = g_new (gpointer, MAX (report->n_garbage, 1));
+  for (guint32 v = 0, i = 0; v < graph->n_nodes; v++)
+    if (ouro_graph_is_garbage (graph, v))
+      report->garbage_sorted[i++] = graph->objects[v];
+
+  report->n_described = OURO_REPORT_MAX_DESCRIBED - builder.budget;
+  report->truncated = builder.truncated;
+
+  g_free (n_held);
+  g_free (held_by);
+  g_free (builder.ordered);
+  g_free (builder.type_names);
+  g_free (builder.cycle_rank);
+  return report;
+}

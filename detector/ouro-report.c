@@ -1,0 +1,258 @@
+/* ouro-report.c — reading an OuroReport, and freeing it.
+ *
+ * MT safe for readers: a report is immutable except for the address-sorted
+ * garbage array, which the first ouro_report_is_garbage() sorts under a
+ * g_once guard.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "ouro-report-private.h"
+#include "ouro-report.h"
+
+static void
+report_object_clear (OuroReportObject *object)
+{
+  g_free (object->description);
+}
+
+/**
+ * ouro_report_free:
+ * @report: (nullable): a report
+ *
+ * Frees @report.  g_autoptr(OuroReport) calls it.
+ */
+void
+ouro_report_free (OuroReport *report)
+{
+  if (report == NULL)
+    return;
+
+  for (guint c = 0; c < report->n_cycles; c++)
+    {
+      OuroReportCycle *cycle = &report->cycles[c];
+
+      for (guint i = 0; i < cycle->n_members; i++)
+        report_object_clear (&cycle->members[i]);
+      for (guint i = 0; i < cycle->n_held; i++)
+        report_object_clear (&cycle->held[i]);
+      g_free (cycle->members);
+      g_free (cycle->held);
+      g_free (cycle->edges);
+    }
+  for (guint i = 0; i < report->n_inconsistent; i++)
+    report_object_clear (&report->inconsistent[i]);
+  g_free (report->cycles);
+  g_free (report->inconsistent);
+  g_free (report->garbage_sorted);
+  g_free (report);
+}
+
+/**
+ * ouro_report_get_n_garbage:
+ *
+ * Returns: how many objects are garbage: in garbage cycles or held only by
+ *   them
+ */
+guint
+ouro_report_get_n_garbage (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_garbage;
+}
+
+/**
+ * ouro_report_get_n_tracked:
+ *
+ * Returns: how many objects were tracked when the scan ran
+ */
+guint
+ouro_report_get_n_tracked (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_tracked;
+}
+
+static int
+report_compare_pointers (const void *a,
+                         const void *b)
+{
+  guintptr pa = (guintptr) *(gpointer const *) a;
+  guintptr pb = (guintptr) *(gpointer const *) b;
+
+  return pa < pb ? -1 : pa > pb;
+}
+
+/**
+ * ouro_report_is_garbage:
+ * @object: any pointer
+ *
+ * Returns: whether @object was found to be garbage
+ */
+gboolean
+ouro_report_is_garbage (OuroReport *report,
+                        gpointer    object)
+{
+  g_return_val_if_fail (report != NULL, FALSE);
+
+  if (g_once_init_enter (&report->garbage_sort_once))
+    {
+      qsort (report->garbage_sorted, report->n_garbage, sizeof (gpointer),
+             report_compare_pointers);
+      g_once_init_leave (&report->garbage_sort_once, 1);
+    }
+
+  return bsearch (&object, report->garbage_sorted, report->n_garbage,
+                  sizeof (gpointer), report_compare_pointers) != NULL;
+}
+
+/**
+ * ouro_report_get_n_cycles:
+ *
+ * Returns: how many cycles the report lists: garbage cycles first, then,
+ *   with %OURO_SCAN_ALL_CYCLES, cycles among live objects
+ */
+guint
+ouro_report_get_n_cycles (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_cycles;
+}
+
+/**
+ * ouro_report_cycle_is_garbage:
+ *
+ * Returns: whether @cycle is garbage (nothing outside holds it)
+ */
+gboolean
+ouro_report_cycle_is_garbage (OuroReport *report,
+                              guint       cycle)
+{
+  g_return_val_if_fail (report != NULL, FALSE);
+  g_return_val_if_fail (cycle < report->n_cycles, FALSE);
+  return report->cycles[cycle].garbage;
+}
+
+/**
+ * ouro_report_get_cycle_size:
+ *
+ * Returns: how many objects form @cycle (not counting those it only holds)
+ */
+guint
+ouro_report_get_cycle_size (OuroReport *report,
+                            guint       cycle)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  g_return_val_if_fail (cycle < report->n_cycles, 0);
+  return report->cycles[cycle].n_members;
+}
+
+/**
+ * ouro_report_get_cycle_object:
+ *
+ * Returns: (transfer none): member @index of @cycle, in cycle order from
+ *   the canonical member (the one tracked first).  The pointer is only
+ *   valid while the object lives.
+ */
+gpointer
+ouro_report_get_cycle_object (OuroReport *report,
+                              guint       cycle,
+                              guint       index)
+{
+  g_return_val_if_fail (report != NULL, NULL);
+  g_return_val_if_fail (cycle < report->n_cycles, NULL);
+  g_return_val_if_fail (index < report->cycles[cycle].n_members, NULL);
+  return report->cycles[cycle].members[index].object;
+}
+
+/**
+ * ouro_report_get_cycle_n_held:
+ *
+ * Returns: how many garbage objects in no cycle are listed under @cycle
+ */
+guint
+ouro_report_get_cycle_n_held (OuroReport *report,
+                              guint       cycle)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  g_return_val_if_fail (cycle < report->n_cycles, 0);
+  return report->cycles[cycle].n_held;
+}
+
+/**
+ * ouro_report_get_cycle_weak_edge:
+ * @out_from: (out) (optional): member index of the edge's source
+ * @out_to: (out) (optional): member index of the edge's target
+ * @out_label: (out) (optional) (transfer none): the edge's label
+ *
+ * The edge Ouro suggests making weak to break @cycle: the one that closes
+ * the cycle back onto its canonical member.
+ *
+ * Returns: whether there is a suggestion
+ */
+gboolean
+ouro_report_get_cycle_weak_edge (OuroReport  *report,
+                                 guint        cycle,
+                                 guint       *out_from,
+                                 guint       *out_to,
+                                 const char **out_label)
+{
+  const OuroReportCycle *c;
+  const OuroReportEdge *edge;
+
+  g_return_val_if_fail (report != NULL, FALSE);
+  g_return_val_if_fail (cycle < report->n_cycles, FALSE);
+
+  c = &report->cycles[cycle];
+  if (c->weak_edge < 0)
+    return FALSE;
+  edge = &c->edges[c->weak_edge];
+  if (out_from != NULL)
+    *out_from = edge->from;
+  if (out_to != NULL)
+    *out_to = edge->to;
+  if (out_label != NULL)
+    *out_label = edge->label;
+  return TRUE;
+}
+
+/**
+ * ouro_report_get_n_inconsistent:
+ *
+ * Returns: how many objects were visited more often than their refcount
+ *   allows: their class's traverse reports a weak or borrowed pointer as a
+ *   strong reference.  They are treated as live.
+ */
+guint
+ouro_report_get_n_inconsistent (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_inconsistent;
+}
+
+/**
+ * ouro_report_get_inconsistent_object:
+ *
+ * Returns: (transfer none): inconsistent object @index, in tracking order
+ */
+gpointer
+ouro_report_get_inconsistent_object (OuroReport *report,
+                                     guint       index)
+{
+  g_return_val_if_fail (report != NULL, NULL);
+  g_return_val_if_fail (index < report->n_inconsistent, NULL);
+  return report->inconsistent[index].object;
+}
+
+guint
+ouro_report_count_objects_in_cycles (OuroReport *report,
+                                     gboolean    garbage)
+{
+  guint n = 0;
+
+  for (guint c = 0; c < report->n_cycles; c++)
+    if (report->cycles[c].garbage == garbage)
+      n += report->cycles[c].n_members;
+  return n;
+}

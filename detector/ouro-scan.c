@@ -1,0 +1,260 @@
+/* ouro-scan.c — finding garbage by trial deletion, and collecting it.
+ *
+ * MT safe: a scan holds the registry lock from the first traverse to the
+ * last describe, so objects cannot be untracked (or, for a class that
+ * untracks before freeing, freed) under it.  ouro_collect() releases the
+ * lock before it calls ref/clear/unref, because those run user code that
+ * untracks.  Garbage is unreachable, so no other thread can touch it in
+ * between.
+ *
+ * The algorithm (Bacon & Rajan's synchronous cycle collection, as CPython's
+ * gc.c does it):
+ *   1. build the snapshot graph: every tracked object, its refcount, the
+ *      tracked objects its traverse visits (ouro-graph.c);
+ *   2. subtract internal references: visits into x counted while building,
+ *      ext(x) = refcount(x) - visits(x) is what the rest of the world holds;
+ *   3. mark reachable: every object with ext != 0 is held from outside (or
+ *      inconsistent, or dying), and everything reachable from it is live;
+ *   4. the unmarked rest is garbage: find the cycles among it (and among
+ *      live objects when asked) (ouro-graph-cycles.c);
+ *   5. build the report (ouro-report-build.c).
+ * If traverse under-reports references, ext only grows, more is marked
+ * live, and the garbage found is a subset of the true garbage: a missing
+ * edge can hide a leak, never invent one.
+ */
+#include "config.h"
+
+#include "ouro-graph-private.h"
+#include "ouro-registry-private.h"
+#include "ouro-registry.h"
+#include "ouro-report-private.h"
+#include "ouro-scan.h"
+
+/* After it: ROOT is set on every node held from outside (refcount above its
+ * visits), INCONSISTENT on every node visited more often than its refcount
+ * allows, DYING on every node with refcount 0.  All three are roots of the
+ * live set: the last two so that a traverse bug or a finalizing object can
+ * only hide garbage. */
+static void
+scan_subtract_internal_refs (OuroGraph *graph)
+{
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    {
+      gint64 ext = (gint64) graph->refcounts[v] - (gint64) graph->visits[v];
+
+      if (graph->refcounts[v] == 0)
+        graph->state[v] |= OURO_NODE_DYING;
+      else if (ext > 0)
+        graph->state[v] |= OURO_NODE_ROOT;
+      else if (ext < 0)
+        graph->state[v] |= OURO_NODE_INCONSISTENT;
+    }
+}
+
+/* After it: LIVE is set on exactly the nodes reachable (along edges, in
+ * zero or more steps) from a ROOT, INCONSISTENT or DYING node. */
+static void
+scan_mark_reachable (OuroGraph *graph)
+{
+  guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
+  guint32 depth = 0;
+
+  for (guint32 root = 0; root < graph->n_nodes; root++)
+    {
+      if ((graph->state[root] & (OURO_NODE_ROOT | OURO_NODE_INCONSISTENT | OURO_NODE_DYING)) == 0
+          || (graph->state[root] & OURO_NODE_LIVE) != 0)
+        continue;
+
+      graph->state[root] |= OURO_NODE_LIVE;
+      stack[depth++] = root;
+
+      /* Invariant: every node on the stack is LIVE, and every LIVE node not
+       * on the stack has all its successors LIVE. */
+      while (depth > 0)
+        {
+          guint32 v = stack[--depth];
+
+          for (guint32 e = graph->edge_start[v]; e < graph->edge_start[v + 1]; e++)
+            {
+              guint32 w = graph->edge_target[e];
+
+              if (graph->state[w] & OURO_NODE_LIVE)
+                continue;
+              graph->state[w] |= OURO_NODE_LIVE;
+              stack[depth++] = w;
+            }
+        }
+    }
+  g_free (stack);
+}
+
+/* Runs every phase.  Requires the registry locked for a scan.  After it
+ * (when it returns TRUE) @graph holds states and cycles. */
+static gboolean
+scan_run_unlocked (OuroGraph     *graph,
+                   OuroScanFlags  flags)
+{
+  OuroRegistry *registry = ouro_registry_get_unlocked ();
+
+  ouro_registry_compact_unlocked ();
+  if (!ouro_graph_build (graph, registry))
+    return FALSE;
+  scan_subtract_internal_refs (graph);
+  scan_mark_reachable (graph);
+  ouro_graph_find_cycles (graph, (flags & OURO_SCAN_ALL_CYCLES) != 0);
+  return TRUE;
+}
+
+static OuroReport *
+scan_empty_report (OuroScanFlags flags)
+{
+  OuroGraph empty = { 0, };
+  OuroReport *report;
+
+  empty.edge_start = g_new0 (guint32, 1);
+  empty.cycle_start = g_new0 (guint32, 1);
+  report = ouro_report_build (&empty, flags);
+  ouro_graph_clear (&empty);
+  return report;
+}
+
+/**
+ * ouro_scan:
+ * @flags: what to report
+ *
+ * Finds the garbage among tracked objects: the objects that only other
+ * garbage holds.  Every object reported as garbage is unreachable, provided
+ * the classes' traverse functions never report a reference that is not
+ * there.
+ *
+ * Returns: (transfer full): the report; free with ouro_report_free()
+ */
+OuroReport *
+ouro_scan (OuroScanFlags flags)
+{
+  OuroGraph graph;
+  OuroReport *report;
+
+  g_return_val_if_fail ((flags & ~OURO_SCAN_ALL_CYCLES) == 0, NULL);
+
+  ouro_registry_lock_for_scan ();
+  if (scan_run_unlocked (&graph, flags))
+    {
+      report = ouro_report_build (&graph, flags);
+      ouro_graph_clear (&graph);
+    }
+  else
+    report = scan_empty_report (flags);
+  ouro_registry_unlock_after_scan ();
+
+  return report;
+}
+
+typedef struct {
+  gpointer         object;
+  const OuroClass *klass;
+} CollectItem;
+
+/* After it: @collectable lists the garbage whose class can be collected and
+ * @refused the rest, each in tracking order.  Returns the garbage count. */
+static guint
+collect_gather_unlocked (OuroGraph *graph,
+                         GArray    *collectable,
+                         GArray    *refused)
+{
+  guint n_garbage = 0;
+
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    {
+      CollectItem item = { graph->objects[v], graph->classes[v] };
+
+      if (!ouro_graph_is_garbage (graph, v))
+        continue;
+      n_garbage++;
+      if (item.klass->ref != NULL && item.klass->unref != NULL && item.klass->clear != NULL)
+        g_array_append_val (collectable, item);
+      else
+        g_array_append_val (refused, item);
+    }
+  return n_garbage;
+}
+
+/* Names, one message per class, the garbage that could not be collected
+ * and is still tracked (clearing its collectable holders often frees it). */
+static void
+collect_report_refused (GArray *refused)
+{
+  GHashTable *still_tracked = g_hash_table_new (NULL, NULL);   /* class -> count */
+  GHashTableIter iter;
+  gpointer klass_pointer, count;
+
+  for (guint i = 0; i < refused->len; i++)
+    {
+      CollectItem *item = &g_array_index (refused, CollectItem, i);
+
+      if (ouro_is_tracked (item->object))
+        g_hash_table_insert (still_tracked, (gpointer) item->klass,
+                             GUINT_TO_POINTER (GPOINTER_TO_UINT (
+                               g_hash_table_lookup (still_tracked, item->klass)) + 1));
+    }
+
+  g_hash_table_iter_init (&iter, still_tracked);
+  while (g_hash_table_iter_next (&iter, &klass_pointer, &count))
+    {
+      const OuroClass *klass = klass_pointer;
+      g_message ("ouro_collect: %u garbage object(s) of class %s left leaking: "
+                 "the class lacks ref, unref or clear",
+                 GPOINTER_TO_UINT (count), klass->name != NULL ? klass->name : "(unnamed)");
+    }
+  g_hash_table_unref (still_tracked);
+}
+
+/**
+ * ouro_collect:
+ *
+ * Scans, then breaks the garbage cycles found: refs every garbage object
+ * whose class has ref, unref and clear, calls clear on each, then unrefs
+ * each, so the refcounts fall to zero and the objects are freed.  Garbage
+ * of other classes is not touched; what of it is still tracked afterwards
+ * (nothing collected released it) is named in a message.
+ *
+ * Returns: the number of garbage objects found, collectable or not
+ */
+guint
+ouro_collect (void)
+{
+  GArray *collectable = g_array_new (FALSE, FALSE, sizeof (CollectItem));
+  GArray *refused = g_array_new (FALSE, FALSE, sizeof (CollectItem));
+  OuroGraph graph;
+  guint n_garbage = 0;
+
+  ouro_registry_lock_for_scan ();
+  if (scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
+    {
+      n_garbage = collect_gather_unlocked (&graph, collectable, refused);
+      ouro_graph_clear (&graph);
+    }
+  ouro_registry_unlock_after_scan ();
+
+  /* Garbage is unreachable: nothing but the calls below can touch it now. */
+  for (guint i = 0; i < collectable->len; i++)
+    {
+      CollectItem *item = &g_array_index (collectable, CollectItem, i);
+      item->klass->ref (item->object);
+    }
+  for (guint i = 0; i < collectable->len; i++)
+    {
+      CollectItem *item = &g_array_index (collectable, CollectItem, i);
+      item->klass->clear (item->object);
+    }
+  for (guint i = 0; i < collectable->len; i++)
+    {
+      CollectItem *item = &g_array_index (collectable, CollectItem, i);
+      item->klass->unref (item->object);
+    }
+
+  collect_report_refused (refused);
+  g_array_unref (collectable);
+  g_array_unref (refused);
+  return n_garbage;
+}

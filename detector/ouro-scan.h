@@ -1,0 +1,34 @@
+/* ouro-scan.h — finding garbage cycles, and breaking them.
+ *
+ * Part of the public API: include <ouro.h>, not this file.
+ * MT safe: scans are serialised with the registry; see ouro-scan.c.
+ */
+#pragma once
+
+#if !defined(OURO_INSIDE) && !defined(OURO_COMPILATION)
+# error "Only <ouro.h> can be included directly."
+#endif
+
+#include "ouro-types.h"
+
+G_BEGIN_DECLS
+
+/**
+ * OuroScanFlags:
+ * @OURO_SCAN_GARBAGE: report garbage cycles and the objects they hold
+ * @OURO_SCAN_ALL_CYCLES: also report strong cycles among live objects,
+ *   flagged as live
+ */
+typedef enum {
+  OURO_SCAN_GARBAGE    = 0,
+  OURO_SCAN_ALL_CYCLES = 1 << 0,
+} OuroScanFlags;
+
+typedef struct _OuroReport OuroReport;
+
+OURO_AVAILABLE_IN_ALL
+OuroReport *ouro_scan    (OuroScanFlags flags);
+OURO_AVAILABLE_IN_ALL
+guint       ouro_collect (void);
+
+G_END_DECLS

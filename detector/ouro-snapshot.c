@@ -1,0 +1,196 @@
+/* ouro-snapshot.c — live object counts by type, and their growth between
+ * two points (objgraph's show_growth, tracemalloc's compare_to).
+ *
+ * MT safe: a snapshot is taken under the registry lock, as a scan is (it
+ * calls get_type_name), and is immutable afterwards.
+ */
+#include "config.h"
+
+#include "ouro-registry-private.h"
+#include "ouro-snapshot.h"
+
+struct _OuroSnapshot {
+  GHashTable *counts;     /* interned type name -> count */
+  guint       n_tracked;
+};
+
+/**
+ * ouro_snapshot_take:
+ *
+ * Returns: (transfer full): how many objects of each type are tracked now;
+ *   free with ouro_snapshot_free()
+ */
+OuroSnapshot *
+ouro_snapshot_take (void)
+{
+  OuroSnapshot *snapshot = g_new0 (OuroSnapshot, 1);
+  OuroRegistry *registry;
+  const OuroClass *last_class = NULL;
+  const char *last_raw = NULL, *last_type = NULL;
+  guint last_count = 0;
+
+  snapshot->counts = g_hash_table_new (NULL, NULL);
+
+  ouro_registry_lock_for_scan ();
+  registry = ouro_registry_get_unlocked ();
+  for (guint32 position = 0; position < registry->n_positions; position++)
+    {
+      gpointer object = registry->objects[position];
+      const OuroClass *klass;
+      const char *raw;
+
+      if (object == NULL)
+        continue;
+      klass = ouro_registry_class_at_unlocked (registry, position);
+      raw = ouro_class_get_type_name (klass, object);
+      /* Runs of one type are common (a list of rows): count them without
+       * touching the table. */
+      if (klass == last_class && raw == last_raw)
+        {
+          last_count++;
+          continue;
+        }
+      if (last_type != NULL)
+        g_hash_table_insert (snapshot->counts, (gpointer) last_type,
+                             GUINT_TO_POINTER (GPOINTER_TO_UINT (
+                               g_hash_table_lookup (snapshot->counts, last_type)) + last_count));
+      last_class = klass;
+      last_raw = raw;
+      last_type = g_intern_string (raw);
+      last_count = 1;
+    }
+  if (last_type != NULL)
+    g_hash_table_insert (snapshot->counts, (gpointer) last_type,
+                         GUINT_TO_POINTER (GPOINTER_TO_UINT (
+                           g_hash_table_lookup (snapshot->counts, last_type)) + last_count));
+  snapshot->n_tracked = registry->n_positions - registry->n_dead;
+  ouro_registry_unlock_after_scan ();
+
+  return snapshot;
+}
+
+/**
+ * ouro_snapshot_free:
+ * @snapshot: (nullable): a snapshot
+ */
+void
+ouro_snapshot_free (OuroSnapshot *snapshot)
+{
+  if (snapshot == NULL)
+    return;
+  g_hash_table_unref (snapshot->counts);
+  g_free (snapshot);
+}
+
+/**
+ * ouro_snapshot_get_count:
+ * @type_name: a type name, as get_type_name returns it
+ *
+ * Returns: how many objects of @type_name were tracked in @snapshot
+ */
+guint
+ouro_snapshot_get_count (OuroSnapshot *snapshot,
+                         const char   *type_name)
+{
+  g_return_val_if_fail (snapshot != NULL, 0);
+  g_return_val_if_fail (type_name != NULL, 0);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (snapshot->counts, g_intern_string (type_name)));
+}
+
+/**
+ * ouro_snapshot_get_n_tracked:
+ *
+ * Returns: how many objects were tracked in @snapshot
+ */
+guint
+ouro_snapshot_get_n_tracked (OuroSnapshot *snapshot)
+{
+  g_return_val_if_fail (snapshot != NULL, 0);
+  return snapshot->n_tracked;
+}
+
+typedef struct {
+  const char *type_name;
+  guint       before;
+  guint       after;
+  gint64      delta;
+} SnapshotRow;
+
+static gint
+snapshot_compare_rows (gconstpointer a,
+                       gconstpointer b)
+{
+  const SnapshotRow *ra = a, *rb = b;
+
+  if (ra->delta != rb->delta)
+    return ra->delta > rb->delta ? -1 : 1;
+  return strcmp (ra->type_name, rb->type_name);
+}
+
+/**
+ * ouro_snapshot_diff_to_text:
+ * @before: the earlier snapshot
+ * @after: the later snapshot
+ *
+ * Returns: (transfer full): a table of the types whose live count changed,
+ *   largest growth first, then by name
+ */
+char *
+ouro_snapshot_diff_to_text (OuroSnapshot *before,
+                            OuroSnapshot *after)
+{
+  GArray *rows;
+  GHashTableIter iter;
+  gpointer key, value;
+  GString *out;
+  int width = 4;
+
+  g_return_val_if_fail (before != NULL, NULL);
+  g_return_val_if_fail (after != NULL, NULL);
+
+  rows = g_array_new (FALSE, FALSE, sizeof (SnapshotRow));
+  g_hash_table_iter_init (&iter, after->counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      SnapshotRow row = { key, GPOINTER_TO_UINT (g_hash_table_lookup (before->counts, key)),
+                          GPOINTER_TO_UINT (value), 0 };
+      row.delta = (gint64) row.after - (gint64) row.before;
+      if (row.delta != 0)
+        g_array_append_val (rows, row);
+    }
+  g_hash_table_iter_init (&iter, before->counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      SnapshotRow row = { key, GPOINTER_TO_UINT (value), 0, 0 };
+      if (g_hash_table_contains (after->counts, key))
+        continue;
+      row.delta = -(gint64) row.before;
+      g_array_append_val (rows, row);
+    }
+  g_array_sort (rows, snapshot_compare_rows);
+
+  out = g_string_new (NULL);
+  if (rows->len == 0)
+    {
+      g_string_append_printf (out, "ouro: no change in live objects by type (%u tracked)\n",
+                              after->n_tracked);
+      g_array_unref (rows);
+      return g_string_free (out, FALSE);
+    }
+
+  for (guint i = 0; i < rows->len; i++)
+    width = MAX (width, (int) strlen (g_array_index (rows, SnapshotRow, i).type_name));
+
+  g_string_append_printf (out, "ouro: live objects by type, %u -> %u tracked (%+" G_GINT64_FORMAT ")\n",
+                          before->n_tracked, after->n_tracked,
+                          (gint64) after->n_tracked - (gint64) before->n_tracked);
+  g_string_append_printf (out, "  %-*s %10s %10s %10s\n", width, "type", "before", "after", "delta");
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SnapshotRow *row = &g_array_index (rows, SnapshotRow, i);
+      g_string_append_printf (out, "  %-*s %10u %10u %+10" G_GINT64_FORMAT "\n",
+                              width, row->type_name, row->before, row->after, row->delta);
+    }
+  g_array_unref (rows);
+  return g_string_free (out, FALSE);
+}
