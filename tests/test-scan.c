@@ -1,3 +1,482 @@
-/* placeholder, being written */
+/* test-scan.c — trial deletion on every shape of graph: what is garbage,
+ * which cycles are found, in what order, and which edge to make weak.
+ *
+ * Each test builds TestNodes, drops the outside references, scans, checks,
+ * then releases what is left through ouro_collect() so the registry is
+ * empty for the next test.
+ */
 #include "test-node.h"
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+
+static OuroReport *
+scan (OuroScanFlags flags)
+{
+  OuroReport *report = ouro_scan (flags);
+
+  g_assert_nonnull (report);
+  if (g_test_verbose ())
+    {
+      char *text = ouro_report_to_text (report);
+      g_test_message ("%s", text);
+      g_free (text);
+    }
+  return report;
+}
+
+/* Frees whatever garbage is left and checks nothing else is tracked. */
+static void
+collect_all (void)
+{
+  ouro_collect ();
+  g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
+}
+
+static void
+test_empty (void)
+{
+  OuroReport *report = scan (OURO_SCAN_ALL_CYCLES);
+
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+}
+
+static void
+test_self_loop (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  OuroReport *report;
+  guint from, to;
+  const char *label;
+
+  test_node_link (a, a, "field self");
+  test_node_unref (a);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 1);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_cmpuint (ouro_report_get_cycle_size (report, 0), ==, 1);
+  g_assert_true (ouro_report_cycle_is_garbage (report, 0));
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 0) == a);
+  g_assert_true (ouro_report_get_cycle_weak_edge (report, 0, &from, &to, &label));
+  g_assert_cmpuint (from, ==, 0);
+  g_assert_cmpuint (to, ==, 0);
+  g_assert_cmpstr (label, ==, "field self");
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* A node held from outside that holds itself: no garbage, a live cycle. */
+static void
+test_self_loop_live (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  OuroReport *report;
+
+  test_node_link (a, a, "field self");
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 0);
+  ouro_report_free (report);
+
+  report = scan (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_false (ouro_report_cycle_is_garbage (report, 0));
+  ouro_report_free (report);
+
+  test_node_unref (a);
+  collect_all ();
+}
+
+/* An owner and its child holding it back: the weak edge is the back-ref. */
+static void
+test_two_cycle (void)
+{
+  TestNode *owner = test_node_new ("Owner", "owner");
+  TestNode *child = test_node_new ("Child", "child");
+  OuroReport *report;
+  guint from, to;
+  const char *label;
+
+  test_node_link (owner, child, "field child");
+  test_node_link (child, owner, "field owner");
+  test_node_unref (child);
+  test_node_unref (owner);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_cmpuint (ouro_report_get_cycle_size (report, 0), ==, 2);
+  g_assert_true (ouro_report_is_garbage (report, owner));
+  g_assert_true (ouro_report_is_garbage (report, child));
+  g_assert_false (ouro_report_is_garbage (report, report));
+  /* Canonical member: tracked first. */
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 0) == owner);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 1) == child);
+  g_assert_true (ouro_report_get_cycle_weak_edge (report, 0, &from, &to, &label));
+  g_assert_cmpuint (from, ==, 1);
+  g_assert_cmpuint (to, ==, 0);
+  g_assert_cmpstr (label, ==, "field owner");
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* A ring of three is listed in ring order from its first-tracked member,
+ * whichever member the search happens to start from. */
+static void
+test_ring_order (void)
+{
+  TestNode *c = test_node_new ("Node", "c");
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroReport *report;
+  guint from, to;
+
+  test_node_link (c, a, "next");
+  test_node_link (a, b, "next");
+  test_node_link (b, c, "next");
+  test_node_unref (a);
+  test_node_unref (b);
+  test_node_unref (c);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_cycle_size (report, 0), ==, 3);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 0) == c);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 1) == a);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 2) == b);
+  g_assert_true (ouro_report_get_cycle_weak_edge (report, 0, &from, &to, NULL));
+  g_assert_cmpuint (from, ==, 2);
+  g_assert_cmpuint (to, ==, 0);
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* Cycle A<->B feeds cycle C<->D: two garbage cycles, reported smallest and
+ * then by type names, whatever the tracking order. */
+static void
+test_cycle_feeding_cycle (void)
+{
+  TestNode *c = test_node_new ("Zeta", "c");
+  TestNode *d = test_node_new ("Zeta", "d");
+  TestNode *a = test_node_new ("Alpha", "a");
+  TestNode *b = test_node_new ("Alpha", "b");
+  TestNode *e = test_node_new ("Alpha", "e");
+  OuroReport *report;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_link (b, c, "feeds");
+  test_node_link (c, d, "next");
+  test_node_link (d, e, "next");
+  test_node_link (e, c, "next");
+  for (TestNode **n = (TestNode *[]) { a, b, c, d, e, NULL }; *n; n++)
+    test_node_unref (*n);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 5);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 2);
+  g_assert_cmpuint (ouro_report_get_cycle_size (report, 0), ==, 2);
+  g_assert_cmpuint (ouro_report_get_cycle_size (report, 1), ==, 3);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 0) == a);
+  g_assert_true (ouro_report_get_cycle_object (report, 1, 0) == c);
+  g_assert_cmpuint (ouro_report_get_cycle_n_held (report, 0), ==, 0);
+  g_assert_cmpuint (ouro_report_get_cycle_n_held (report, 1), ==, 0);
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* Two rings linked both ways are one strongly connected tangle. */
+static void
+test_mutually_linked_cycles (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  TestNode *c = test_node_new ("Node", "c");
+  TestNode *d = test_node_new ("Node", "d");
+  OuroReport *report;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_link (c, d, "next");
+  test_node_link (d, c, "next");
+  test_node_link (b, c, "bridge");
+  test_node_link (d, a, "bridge");
+  for (TestNode **n = (TestNode *[]) { a, b, c, d, NULL }; *n; n++)
+    test_node_unref (*n);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 4);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_cmpuint (ouro_report_get_cycle_size (report, 0), ==, 4);
+  /* Depth-first from a: a, b, c, d. */
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 0) == a);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 1) == b);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 2) == c);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 3) == d);
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* A cycle with one outside reference is live, and so is what it holds. */
+static void
+test_externally_held_cycle (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  TestNode *tail = test_node_new ("Tail", "tail");
+  OuroReport *report;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_link (b, tail, "tail");
+  test_node_unref (b);
+  test_node_unref (tail);
+  /* The test still holds a. */
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 0);
+  g_assert_false (ouro_report_is_garbage (report, a));
+  ouro_report_free (report);
+
+  report = scan (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_false (ouro_report_cycle_is_garbage (report, 0));
+  g_assert_cmpuint (ouro_report_get_cycle_n_held (report, 0), ==, 0);
+  ouro_report_free (report);
+
+  test_node_unref (a);
+  report = scan (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 3);
+  g_assert_true (ouro_report_cycle_is_garbage (report, 0));
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* Garbage in no cycle is listed under the cycle that holds it. */
+static void
+test_cycle_holding_tail (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  TestNode *t1 = test_node_new ("Tail", "t1");
+  TestNode *t2 = test_node_new ("Tail", "t2");
+  OuroReport *report;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_link (b, t1, "tail");
+  test_node_link (t1, t2, "tail");
+  for (TestNode **n = (TestNode *[]) { a, b, t1, t2, NULL }; *n; n++)
+    test_node_unref (*n);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 4);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_cmpuint (ouro_report_get_cycle_size (report, 0), ==, 2);
+  g_assert_cmpuint (ouro_report_get_cycle_n_held (report, 0), ==, 2);
+  g_assert_true (ouro_report_is_garbage (report, t2));
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* NULL and untracked targets are ignored, not counted, not fatal. */
+static void
+test_untracked_and_null_targets (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  int untracked;
+  OuroReport *report;
+  char *json;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_visit_also (a, NULL);
+  test_node_visit_also (a, &untracked);
+  test_node_visit_also (b, &untracked);
+  test_node_unref (a);
+  test_node_unref (b);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  json = ouro_report_to_json (report);
+  g_assert_nonnull (strstr (json, "\"n_ignored_references\": 3"));
+  g_free (json);
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* A traverse that reports one reference too many: the object is named as
+ * inconsistent and treated as live, and so is everything it reaches. */
+static void
+test_over_reporting_traverse (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroReport *report;
+  char *text;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_visit_also (a, b);     /* a visits b twice but holds one ref */
+  test_node_unref (a);
+  test_node_unref (b);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 1);
+  g_assert_true (ouro_report_get_inconsistent_object (report, 0) == b);
+  text = ouro_report_to_text (report);
+  g_assert_nonnull (strstr (text, "Inconsistent: 1 object is visited more often"));
+  g_assert_nonnull (strstr (text, "class TestNode: refcount 1, visited 2 times"));
+  g_free (text);
+  ouro_report_free (report);
+
+  /* Fix the traverse; now the cycle is found. */
+  g_ptr_array_set_size (a->extra_visits, 0);
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* A traverse that under-reports can only hide garbage. */
+static void
+test_under_reporting_traverse (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroReport *report;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_unref (a);
+  test_node_unref (b);
+
+  /* Hide b's reference to a from the traverse (the ref stays). */
+  g_ptr_array_set_size (b->labels, 0);
+  g_ptr_array_set_size (b->targets, 0);
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  ouro_report_free (report);
+
+  test_node_link (b, a, "next");
+  a->refcount--;                   /* the link took a second ref */
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* Refcount 0 (an object in its finalizer) is never garbage and keeps what
+ * it points to live; refcount G_MAXUINT does not overflow. */
+static void
+test_extreme_refcounts (void)
+{
+  TestNode *dying = test_node_new ("Node", "dying");
+  TestNode *huge = test_node_new ("Node", "huge");
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroReport *report;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_link (dying, a, "held");
+  test_node_unref (a);
+  test_node_unref (b);
+  dying->refcount = 0;
+  huge->refcount = G_MAXUINT;
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+
+  dying->refcount = 1;
+  test_node_unref (dying);
+  huge->refcount = 1;
+  test_node_unref (huge);
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  ouro_report_free (report);
+  collect_all ();
+}
+
+/* Scanning twice gives the same report; scanning changes nothing. */
+static void
+test_scan_is_repeatable (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroReport *first, *second;
+  char *text1, *text2;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_unref (a);
+  test_node_unref (b);
+
+  first = scan (OURO_SCAN_ALL_CYCLES);
+  second = scan (OURO_SCAN_ALL_CYCLES);
+  text1 = ouro_report_to_text (first);
+  text2 = ouro_report_to_text (second);
+  g_assert_cmpstr (text1, ==, text2);
+  g_assert_cmpuint (a->refcount, ==, 1);
+  g_assert_cmpuint (b->refcount, ==, 1);
+  g_free (text1);
+  g_free (text2);
+  ouro_report_free (first);
+  ouro_report_free (second);
+  collect_all ();
+}
+
+static void
+test_bad_flags_subprocess (void)
+{
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_log_set_fatal_mask ("Ouro", G_LOG_FATAL_MASK);
+  g_assert_null (ouro_scan (1 << 7));
+  g_assert_cmpuint (ouro_report_get_n_garbage (NULL), ==, 0);
+  g_assert_null (ouro_report_to_text (NULL));
+  g_print ("host still running\n");
+}
+
+static void
+test_bad_flags (void)
+{
+  g_test_trap_subprocess ("/scan/bad-arguments/subprocess", 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*host still running*");
+  g_test_trap_assert_stderr ("*CRITICAL*ouro_scan*flags*");
+  g_test_trap_assert_stderr ("*CRITICAL*ouro_report_get_n_garbage*report != NULL*");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/scan/empty", test_empty);
+  g_test_add_func ("/scan/self-loop", test_self_loop);
+  g_test_add_func ("/scan/self-loop-live", test_self_loop_live);
+  g_test_add_func ("/scan/two-cycle", test_two_cycle);
+  g_test_add_func ("/scan/ring-order", test_ring_order);
+  g_test_add_func ("/scan/cycle-feeding-cycle", test_cycle_feeding_cycle);
+  g_test_add_func ("/scan/mutually-linked-cycles", test_mutually_linked_cycles);
+  g_test_add_func ("/scan/externally-held-cycle", test_externally_held_cycle);
+  g_test_add_func ("/scan/cycle-holding-tail", test_cycle_holding_tail);
+  g_test_add_func ("/scan/untracked-and-null-targets", test_untracked_and_null_targets);
+  g_test_add_func ("/scan/over-reporting-traverse", test_over_reporting_traverse);
+  g_test_add_func ("/scan/under-reporting-traverse", test_under_reporting_traverse);
+  g_test_add_func ("/scan/extreme-refcounts", test_extreme_refcounts);
+  g_test_add_func ("/scan/repeatable", test_scan_is_repeatable);
+  g_test_add_func ("/scan/bad-arguments", test_bad_flags);
+  g_test_add_func ("/scan/bad-arguments/subprocess", test_bad_flags_subprocess);
+
+  return g_test_run ();
+}
