@@ -63,8 +63,8 @@ build_class_name (Builder         *builder,
   return builder->last_class_name;
 }
 
-/* After it: @out describes @node; its description is captured while the
- * report's budget lasts. */
+/* After it: @out describes @node; its description is captured, as valid
+ * UTF-8, while the report's budget lasts. */
 static void
 build_object (Builder          *builder,
               guint32           node,
@@ -72,6 +72,7 @@ build_object (Builder          *builder,
 {
   OuroGraph *graph = builder->graph;
   const OuroClass *klass = graph->classes[node];
+  char *description;
 
   out->object = graph->objects[node];
   out->type_name = builder->type_names[node] != NULL ? builder->type_names[node]
@@ -89,7 +90,15 @@ build_object (Builder          *builder,
       return;
     }
   builder->budget--;
-  out->description = klass->describe (out->object);
+  description = klass->describe (out->object);
+  if (description != NULL && !g_utf8_validate (description, -1, NULL))
+    {
+      /* Every writer can then assume UTF-8. */
+      char *valid = g_utf8_make_valid (description, -1);
+      g_free (description);
+      description = valid;
+    }
+  out->description = description;
 }
 
 /* After it: ordered[cycle_start[c] ..) lists cycle c's members in

@@ -25,18 +25,41 @@ text_plural (guint        n,
   return n == 1 ? singular : plural;
 }
 
+/* Appends @text with control characters escaped, so one object stays on
+ * one line. */
+static void
+text_append_one_line (GString    *out,
+                      const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+}
+
 /* Appends "Type 0xADDR description", or the description alone when it
  * already starts with the type name (the GObject glue's describe does). */
 static void
 text_append_identity (GString                *out,
                       const OuroReportObject *object)
 {
-  if (object->description != NULL && g_str_has_prefix (object->description, object->type_name))
-    g_string_append (out, object->description);
-  else if (object->description != NULL)
-    g_string_append_printf (out, "%s %p %s", object->type_name, object->object, object->description);
-  else
+  if (object->description == NULL || !g_str_has_prefix (object->description, object->type_name))
     g_string_append_printf (out, "%s %p", object->type_name, object->object);
+  if (object->description != NULL)
+    {
+      if (!g_str_has_prefix (object->description, object->type_name))
+        g_string_append_c (out, ' ');
+      text_append_one_line (out, object->description);
+    }
 }
 
 static void
@@ -103,15 +126,16 @@ text_append_cycle (GString               *out,
   if (cycle->weak_edge >= 0)
     {
       const OuroReportEdge *edge = &cycle->edges[cycle->weak_edge];
+      const char *lead = cycle->garbage ? "fix" : "to break it";
 
       if (edge->from == edge->to)
-        g_string_append_printf (out, "  fix: %s #%u holds itself through [%s]; "
+        g_string_append_printf (out, "  %s: %s #%u holds itself through [%s]; "
                                 "drop that reference or make it weak\n",
-                                cycle->members[edge->from].type_name, edge->from, edge->label);
+                                lead, cycle->members[edge->from].type_name, edge->from, edge->label);
       else
-        g_string_append_printf (out, "  fix: make [%s] of %s #%u a weak reference: it points back "
+        g_string_append_printf (out, "  %s: make [%s] of %s #%u a weak reference: it points back "
                                 "at %s #0, the member created first, which owns the rest\n",
-                                edge->label, cycle->members[edge->from].type_name, edge->from,
+                                lead, edge->label, cycle->members[edge->from].type_name, edge->from,
                                 cycle->members[0].type_name);
     }
   else if (cycle->n_members > 0)

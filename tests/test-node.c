@@ -152,7 +152,7 @@ test_node_visit_also (TestNode *from,
 char *
 test_mask_addresses (const char *text)
 {
-  GRegex *regex = g_regex_new ("0x[0-9a-f]+", 0, 0, NULL);
+  GRegex *regex = g_regex_new ("0x[0-9a-f]+", G_REGEX_RAW, 0, NULL);
   char *masked = g_regex_replace_literal (regex, text, -1, 0, "0xADDR", 0, NULL);
 
   g_regex_unref (regex);
