@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# quickstart.sh — README command 1: install what Ouro needs (Debian 12,
+# apt-get, only when something is missing), build into build/, and run the
+# demo, which leaks a real reference cycle and prints Ouro's report of it.
+#
+# Run as root, or as a user with sudo.  Safe to run again: it only installs
+# what is missing and reuses an existing build directory.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages: build tools, GLib, json-glib (tests check the JSON with
+# it), valgrind (its headers, and `meson test --setup=valgrind`), Graphviz
+# (`dot`, to draw reports), Python 3 (the benchmark's CPython baseline),
+# clang's runtime for the sanitizer builds CI runs.
+packages=(gcc meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
+          valgrind graphviz python3)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "quickstart: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build
+fi
+meson compile -C build
+
+echo
+echo "quickstart: running the demo (examples/document-listener.c)"
+echo
+./build/examples/document-listener
