@@ -226,8 +226,8 @@ build_assign_held (Builder *builder)
       for (guint32 i = graph->cycle_start[c]; i < graph->cycle_start[c + 1]; i++)
         queue[tail++] = builder->ordered[i];
 
-      /* Invariant: queue[head, tail) are nodes of this cycle or claimed by
-       * it whose successors are not yet claimed. */
+      /* Invariant: queue[head, tail) are nodes of this cycle or garbage
+       * claimed by it, whose successors are not yet looked at. */
       while (head < tail)
         {
           guint32 v = queue[head++];
@@ -236,9 +236,10 @@ build_assign_held (Builder *builder)
             {
               guint32 w = graph->edge_target[e];
 
-              if (graph->cycle_of[w] != OURO_NODE_NONE || held_by[w] != OURO_NODE_NONE)
+              /* Garbage may hold live objects: those are not its to list. */
+              if (!ouro_graph_is_garbage (graph, w)
+                  || graph->cycle_of[w] != OURO_NODE_NONE || held_by[w] != OURO_NODE_NONE)
                 continue;
-              g_assert (ouro_graph_is_garbage (graph, w));
               held_by[w] = rank;
               queue[tail++] = w;
             }

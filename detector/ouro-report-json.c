@@ -13,6 +13,11 @@
 
 #define JSON_SCHEMA_VERSION 1
 
+/* Members and held objects listed per cycle; "size" and "n_held" give the
+ * full counts, so a leak of a million objects writes kilobytes, not a
+ * hundred megabytes. */
+#define JSON_MAX_LISTED 1000
+
 static void
 json_append_string (GString    *out,
                     const char *text)
@@ -94,16 +99,23 @@ static void
 json_append_cycle (GString               *out,
                    const OuroReportCycle *cycle)
 {
-  g_string_append_printf (out, "    {\n      \"garbage\": %s,\n      \"size\": %u,\n",
-                          cycle->garbage ? "true" : "false", cycle->n_members);
+  guint n_members_listed = MIN (cycle->n_members, JSON_MAX_LISTED);
+  guint n_held_listed = MIN (cycle->n_held, JSON_MAX_LISTED);
+
+  g_string_append_printf (out, "    {\n      \"garbage\": %s,\n      \"size\": %u,\n"
+                          "      \"members_truncated\": %s,\n",
+                          cycle->garbage ? "true" : "false", cycle->n_members,
+                          n_members_listed < cycle->n_members ? "true" : "false");
   g_string_append (out, "      \"members\": ");
-  json_append_objects (out, cycle->members, cycle->n_members, "        ");
+  json_append_objects (out, cycle->members, n_members_listed, "        ");
   g_string_append (out, ",\n      \"edges\": ");
   if (cycle->n_edges == 0)
     g_string_append (out, "[]");
   else
     {
       g_string_append (out, "[\n");
+      /* Edges are only kept between the first OURO_REPORT_MAX_DESCRIBED
+       * members, all of which are listed. */
       for (guint e = 0; e < cycle->n_edges; e++)
         {
           const OuroReportEdge *edge = &cycle->edges[e];
@@ -120,8 +132,10 @@ json_append_cycle (GString               *out,
     g_string_append_printf (out, ",\n      \"suggested_weak_edge\": %d", cycle->weak_edge);
   else
     g_string_append (out, ",\n      \"suggested_weak_edge\": null");
+  g_string_append_printf (out, ",\n      \"n_held\": %u,\n      \"held_truncated\": %s",
+                          cycle->n_held, n_held_listed < cycle->n_held ? "true" : "false");
   g_string_append (out, ",\n      \"held\": ");
-  json_append_objects (out, cycle->held, cycle->n_held, "        ");
+  json_append_objects (out, cycle->held, n_held_listed, "        ");
   g_string_append (out, "\n    }");
 }
 

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 /* Descriptions are captured (describe() called) for at most this many
  * objects per report, in report order; the rest show type and address. */
 #define OURO_REPORT_MAX_DESCRIBED 1000
+G_STATIC_ASSERT (OURO_REPORT_MAX_DESCRIBED <= 1000);   /* JSON lists 1000 members */
 
 typedef struct {
   gpointer    object;

@@ -44,7 +44,7 @@ scan_subtract_internal_refs (OuroGraph *graph)
 
       if (graph->refcounts[v] == 0)
         graph->state[v] |= OURO_NODE_DYING;
-      else if (ext > 0)
+      if (ext > 0)
         graph->state[v] |= OURO_NODE_ROOT;
       else if (ext < 0)
         graph->state[v] |= OURO_NODE_INCONSISTENT;

@@ -406,6 +406,65 @@ test_extreme_refcounts (void)
   collect_all ();
 }
 
+/* Garbage may hold live objects: they stay live and are not listed as
+ * held by the cycle. */
+static void
+test_garbage_holds_live (void)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  TestNode *c = test_node_new ("Kept", "c");
+  TestNode *d = test_node_new ("Kept", "d");
+  OuroReport *report;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_link (a, c, "uses");
+  test_node_link (b, d, "uses");
+  test_node_unref (a);
+  test_node_unref (b);
+  /* The test keeps c and d. */
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_cmpuint (ouro_report_get_cycle_n_held (report, 0), ==, 0);
+  g_assert_false (ouro_report_is_garbage (report, c));
+  g_assert_false (ouro_report_is_garbage (report, d));
+  ouro_report_free (report);
+
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpuint (c->refcount, ==, 1);
+  test_node_unref (c);
+  test_node_unref (d);
+  collect_all ();
+}
+
+/* An object in its finalizer (refcount 0) that something still visits is
+ * inconsistent as well as dying. */
+static void
+test_dying_visited_is_inconsistent (void)
+{
+  TestNode *holder = test_node_new ("Holder", "holder");
+  TestNode *dying = test_node_new ("Node", "dying");
+  OuroReport *report;
+
+  test_node_visit_also (holder, dying);
+  dying->refcount = 0;
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 1);
+  g_assert_true (ouro_report_get_inconsistent_object (report, 0) == dying);
+  ouro_report_free (report);
+
+  g_ptr_array_set_size (holder->extra_visits, 0);
+  dying->refcount = 1;
+  test_node_unref (dying);
+  test_node_unref (holder);
+  collect_all ();
+}
+
 /* Scanning twice gives the same report; scanning changes nothing. */
 static void
 test_scan_is_repeatable (void)
@@ -474,6 +533,8 @@ main (int    argc,
   g_test_add_func ("/scan/over-reporting-traverse", test_over_reporting_traverse);
   g_test_add_func ("/scan/under-reporting-traverse", test_under_reporting_traverse);
   g_test_add_func ("/scan/extreme-refcounts", test_extreme_refcounts);
+  g_test_add_func ("/scan/garbage-holds-live", test_garbage_holds_live);
+  g_test_add_func ("/scan/dying-visited-is-inconsistent", test_dying_visited_is_inconsistent);
   g_test_add_func ("/scan/repeatable", test_scan_is_repeatable);
   g_test_add_func ("/scan/bad-arguments", test_bad_flags);
   g_test_add_func ("/scan/bad-arguments/subprocess", test_bad_flags_subprocess);
