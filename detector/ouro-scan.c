@@ -52,24 +52,32 @@ scan_subtract_internal_refs (OuroGraph *graph)
 }
 
 /* After it: LIVE is set on exactly the nodes reachable (along edges, in
- * zero or more steps) from a ROOT, INCONSISTENT or DYING node. */
+ * zero or more steps) from a ROOT, INCONSISTENT or DYING node.
+ *
+ * All roots are marked in one linear pass first, then swept in node order
+ * (CPython's order): in a graph that is mostly live, nearly every edge
+ * then lands on a node already marked and the walk never wanders through
+ * memory at random. */
 static void
 scan_mark_reachable (OuroGraph *graph)
 {
+  const guint8 root_bits = OURO_NODE_ROOT | OURO_NODE_INCONSISTENT | OURO_NODE_DYING;
   guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
   guint32 depth = 0;
 
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    if (graph->state[v] & root_bits)
+      graph->state[v] |= OURO_NODE_LIVE;
+
   for (guint32 root = 0; root < graph->n_nodes; root++)
     {
-      if ((graph->state[root] & (OURO_NODE_ROOT | OURO_NODE_INCONSISTENT | OURO_NODE_DYING)) == 0
-          || (graph->state[root] & OURO_NODE_LIVE) != 0)
+      if ((graph->state[root] & root_bits) == 0)
         continue;
 
-      graph->state[root] |= OURO_NODE_LIVE;
       stack[depth++] = root;
 
-      /* Invariant: every node on the stack is LIVE, and every LIVE node not
-       * on the stack has all its successors LIVE. */
+      /* Invariant: every node on the stack is LIVE; every LIVE node that is
+       * neither on the stack nor an unswept root has all successors LIVE. */
       while (depth > 0)
         {
           guint32 v = stack[--depth];
