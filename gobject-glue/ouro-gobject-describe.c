@@ -1,0 +1,4 @@
+/* ouro-gobject-describe.c — being written. */
+#include "config.h"
+
+#include "ouro-gobject-private.h"

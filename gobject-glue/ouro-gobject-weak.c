@@ -1,0 +1,4 @@
+/* ouro-gobject-weak.c — being written. */
+#include "config.h"
+
+#include "ouro-gobject-private.h"
