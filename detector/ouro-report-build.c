@@ -12,9 +12,13 @@
  *     type names, then by canonical member;
  *   - garbage in no cycle goes under the first cycle, in that order, that
  *     reaches it.
- * The suggested weak edge: the edge that closes the cycle back onto its
+ * The suggested weak edge: the first strong edge labelled "signal ..." (a
+ * signal handler whose data holds an object: the bound-callback
+ * back-reference, which a weak connection fixes without changing
+ * ownership); failing that, the edge that closes the cycle back onto its
  * canonical member, from the member latest in cycle order.  Owners are
- * usually tracked before what they own, so this is the back-reference.
+ * usually tracked before what they own, so that is the back-reference.
+ * Weak edges (ouro_visit_weak) are shown, never suggested, never counted.
  */
 #include "config.h"
 
@@ -257,11 +261,11 @@ typedef struct {
 } EdgeCollector;
 
 static void
-build_edge_visit (gpointer    target,
-                  const char *label,
-                  gpointer    user_data)
+build_edge_record (EdgeCollector *collector,
+                   gpointer       target,
+                   const char    *label,
+                   gboolean       weak)
 {
-  EdgeCollector *collector = user_data;
   guint to = GPOINTER_TO_UINT (g_hash_table_lookup (collector->members, target));
   OuroReportEdge edge;
 
@@ -270,8 +274,47 @@ build_edge_visit (gpointer    target,
   edge.from = collector->from;
   edge.to = to - 1;
   edge.label = g_intern_string (label != NULL ? label : "(unlabelled)");
-  edge.weak = FALSE;
+  edge.weak = weak;
   g_array_append_val (collector->edges, edge);
+}
+
+static void
+build_edge_visit (gpointer    target,
+                  const char *label,
+                  gpointer    user_data)
+{
+  build_edge_record (user_data, target, label, FALSE);
+}
+
+/**
+ * ouro_visit_weak:
+ * @visit: the visit function the traverse function was given
+ * @target: an object the traversed object points to without holding a
+ *   reference
+ * @label: a static or interned string naming the pointer
+ * @user_data: the user_data the traverse function was given
+ *
+ * Reports a weak reference from inside a traverse function.  It is never
+ * counted: the scan ignores it, and a report shows it, marked weak, when
+ * it runs between two members of a cycle (a g_signal_connect_object()
+ * handler, say), so a reader sees the whole picture.
+ */
+void
+ouro_visit_weak (OuroVisitFunc visit,
+                 gpointer      target,
+                 const char   *label,
+                 gpointer      user_data)
+{
+  if (visit == build_edge_visit)
+    build_edge_record (user_data, target, label, TRUE);
+}
+
+/* Whether @label names a signal handler's data: the bound-callback
+ * back-reference, the reference to make weak first (see the file comment). */
+static gboolean
+build_is_handler_edge (const OuroReportEdge *edge)
+{
+  return !edge->weak && g_str_has_prefix (edge->label, "signal ");
 }
 
 /* After it: @cycle->edges lists the labelled edges between its described
@@ -311,7 +354,13 @@ build_cycle_edges (Builder         *builder,
 
   cycle->weak_edge = -1;
   for (guint e = 0; e < cycle->n_edges; e++)
-    if (cycle->edges[e].to == 0
+    if (build_is_handler_edge (&cycle->edges[e]))
+      {
+        cycle->weak_edge = (gint) e;
+        return;
+      }
+  for (guint e = 0; e < cycle->n_edges; e++)
+    if (!cycle->edges[e].weak && cycle->edges[e].to == 0
         && (cycle->weak_edge < 0 || cycle->edges[e].from >= cycle->edges[cycle->weak_edge].from))
       cycle->weak_edge = (gint) e;
 }

@@ -77,6 +77,40 @@ text_append_counts (GString                *out,
                             text_plural (object->explained, "time", "times"));
 }
 
+/* Appends the advice for the suggested edge, worded by the kind of
+ * reference its label names ("signal ...", "qdata ...", anything else). */
+static void
+text_append_fix (GString               *out,
+                 const OuroReportCycle *cycle,
+                 const OuroReportEdge  *edge)
+{
+  const char *lead = cycle->garbage ? "fix" : "to break it";
+  const char *from_type = cycle->members[edge->from].type_name;
+  const char *to_type = cycle->members[edge->to].type_name;
+
+  if (g_str_has_prefix (edge->label, "signal "))
+    g_string_append_printf (out, "  %s: the handler of [%s] on %s #%u keeps %s #%u alive; "
+                            "connect it with ouro_signal_connect_weak () or "
+                            "g_signal_connect_object (), or disconnect it in dispose\n",
+                            lead, edge->label, from_type, edge->from, to_type, edge->to);
+  else if (g_str_has_prefix (edge->label, "qdata "))
+    g_string_append_printf (out, "  %s: [%s] of %s #%u keeps %s #%u alive; attach it without "
+                            "g_object_unref as destroy notify (hold a GWeakRef), or clear it "
+                            "in dispose\n",
+                            lead, edge->label, from_type, edge->from, to_type, edge->to);
+  else if (edge->from == edge->to)
+    g_string_append_printf (out, "  %s: %s #%u holds itself through [%s]; "
+                            "drop that reference or make it weak\n",
+                            lead, from_type, edge->from, edge->label);
+  else if (edge->to == 0)
+    g_string_append_printf (out, "  %s: make [%s] of %s #%u a weak reference: it points back "
+                            "at %s #0, the member created first, which owns the rest\n",
+                            lead, edge->label, from_type, edge->from, to_type);
+  else
+    g_string_append_printf (out, "  %s: make [%s] of %s #%u a weak reference\n",
+                            lead, edge->label, from_type, edge->from);
+}
+
 static void
 text_append_cycle (GString               *out,
                    const OuroReport      *report,
@@ -124,20 +158,7 @@ text_append_cycle (GString               *out,
     }
 
   if (cycle->weak_edge >= 0)
-    {
-      const OuroReportEdge *edge = &cycle->edges[cycle->weak_edge];
-      const char *lead = cycle->garbage ? "fix" : "to break it";
-
-      if (edge->from == edge->to)
-        g_string_append_printf (out, "  %s: %s #%u holds itself through [%s]; "
-                                "drop that reference or make it weak\n",
-                                lead, cycle->members[edge->from].type_name, edge->from, edge->label);
-      else
-        g_string_append_printf (out, "  %s: make [%s] of %s #%u a weak reference: it points back "
-                                "at %s #0, the member created first, which owns the rest\n",
-                                lead, edge->label, cycle->members[edge->from].type_name, edge->from,
-                                cycle->members[0].type_name);
-    }
+    text_append_fix (out, cycle, &cycle->edges[cycle->weak_edge]);
   else if (cycle->n_members > 0)
     g_string_append (out, "  fix: no single reference to suggest (members without "
                           "descriptions have no edges listed)\n");

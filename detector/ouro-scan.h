@@ -28,6 +28,13 @@ typedef struct _OuroReport OuroReport;
 
 OURO_AVAILABLE_IN_ALL
 OuroReport *ouro_scan    (OuroScanFlags flags);
+
+/* Addition to the contract. */
+OURO_AVAILABLE_IN_ALL
+void        ouro_visit_weak (OuroVisitFunc visit,
+                             gpointer      target,
+                             const char   *label,
+                             gpointer      user_data);
 OURO_AVAILABLE_IN_ALL
 guint       ouro_collect (void);
 

@@ -20,6 +20,8 @@ node_traverse (gpointer      object,
     visit (node->targets->pdata[i], node->labels->pdata[i], user_data);
   for (guint i = 0; i < node->extra_visits->len; i++)
     visit (node->extra_visits->pdata[i], "extra visit", user_data);
+  for (guint i = 0; i < node->weak_targets->len; i++)
+    ouro_visit_weak (visit, node->weak_targets->pdata[i], "weak pointer", user_data);
 }
 
 static const char *
@@ -91,6 +93,7 @@ node_new (const char      *type_name,
   node->targets = g_ptr_array_new ();
   node->labels = g_ptr_array_new ();
   node->extra_visits = g_ptr_array_new ();
+  node->weak_targets = g_ptr_array_new ();
   ouro_track (node, klass);
   return node;
 }
@@ -128,6 +131,7 @@ test_node_unref (TestNode *node)
   g_ptr_array_unref (node->targets);
   g_ptr_array_unref (node->labels);
   g_ptr_array_unref (node->extra_visits);
+  g_ptr_array_unref (node->weak_targets);
   g_free (node->name);
   g_free (node);
   test_node_n_freed++;
@@ -140,6 +144,13 @@ test_node_link (TestNode   *from,
 {
   g_ptr_array_add (from->targets, test_node_ref (to));
   g_ptr_array_add (from->labels, (gpointer) g_intern_string (label));
+}
+
+void
+test_node_link_weak (TestNode *from,
+                     TestNode *to)
+{
+  g_ptr_array_add (from->weak_targets, to);
 }
 
 void

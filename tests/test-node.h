@@ -16,6 +16,7 @@ typedef struct {
   GPtrArray  *targets;     /* TestNode*, each holding a reference */
   GPtrArray  *labels;      /* const char*, static or interned */
   GPtrArray  *extra_visits; /* gpointer visited without holding a reference */
+  GPtrArray  *weak_targets; /* TestNode* pointed to weakly (ouro_visit_weak) */
 } TestNode;
 
 extern const OuroClass test_node_class;        /* with ref/unref/clear */
@@ -36,5 +37,8 @@ void      test_node_link       (TestNode   *from,
  * untracked pointer that the scan must ignore. */
 void      test_node_visit_also (TestNode   *from,
                                 gpointer    pointer);
+/* @from points to @to without a reference, reported with ouro_visit_weak. */
+void      test_node_link_weak  (TestNode   *from,
+                                TestNode   *to);
 /* Replaces a report's 0x… addresses with 0xADDR, for golden files. */
 char     *test_mask_addresses  (const char *text);

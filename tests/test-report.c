@@ -11,8 +11,9 @@
 #include "test-node.h"
 
 /* One of everything a report shows: a two-cycle holding a tail, a ring
- * with awkward characters in a description, a self loop, a cycle held from
- * outside, and an inconsistent traverse.  Returns the nodes to release. */
+ * with awkward characters in a description, a self loop, a qdata cycle, a
+ * cycle held from outside with a signal-handler edge and a weak edge, and
+ * an inconsistent traverse.  Returns the nodes to release. */
 static GPtrArray *
 build_scene (void)
 {
@@ -28,6 +29,8 @@ build_scene (void)
   TestNode *controller = test_node_new ("Controller", "keys");
   TestNode *holder = test_node_new ("Holder", "holder");
   TestNode *held = test_node_new ("Held", "held");
+  TestNode *cache = test_node_new ("Cache", "cache");
+  TestNode *entry = test_node_new ("Entry", "entry");
 
   test_node_link (document, listener, "field listeners[]");
   test_node_link (listener, document, "field document");
@@ -46,9 +49,15 @@ build_scene (void)
   test_node_link (loop, loop, "field self");
   test_node_unref (loop);
 
+  test_node_link (cache, entry, "field entries[]");
+  test_node_link (entry, cache, "qdata my-cache");
+  test_node_unref (cache);
+  test_node_unref (entry);
+
   /* Live: the test keeps window. */
   test_node_link (window, controller, "controller");
   test_node_link (controller, window, "signal key-pressed: handler data");
+  test_node_link_weak (window, controller);
   test_node_unref (controller);
   g_ptr_array_add (keep, window);
 
@@ -107,7 +116,7 @@ test_golden_text (void)
   OuroReport *report = ouro_scan (OURO_SCAN_ALL_CYCLES);
   char *text = ouro_report_to_text (report);
 
-  g_assert_true (g_str_has_prefix (text, "ouro: 7 objects leak in 3 garbage cycles"));
+  g_assert_true (g_str_has_prefix (text, "ouro: 9 objects leak in 4 garbage cycles"));
   check_golden (text, "report.txt");
   g_free (text);
   ouro_report_free (report);
@@ -146,14 +155,14 @@ test_golden_json (void)
   root = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpstr (json_object_get_string_member (root, "format"), ==, "ouro-report");
   g_assert_cmpint (json_object_get_int_member (root, "version"), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (root, "n_garbage"), ==, 7);
-  g_assert_cmpint (json_object_get_int_member (root, "n_garbage_cycles"), ==, 3);
-  g_assert_cmpint (json_object_get_int_member (root, "n_cycles"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (root, "n_garbage"), ==, 9);
+  g_assert_cmpint (json_object_get_int_member (root, "n_garbage_cycles"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (root, "n_cycles"), ==, 5);
   g_assert_cmpint (json_object_get_int_member (root, "n_inconsistent"), ==, 1);
   cycles = json_object_get_array_member (root, "cycles");
-  g_assert_cmpuint (json_array_get_length (cycles), ==, 4);
+  g_assert_cmpuint (json_array_get_length (cycles), ==, 5);
 
-  cycle = json_array_get_object_element (cycles, 2);
+  cycle = json_array_get_object_element (cycles, 3);
   g_assert_true (json_object_get_boolean_member (cycle, "garbage"));
   member = json_array_get_object_element (json_object_get_array_member (cycle, "members"), 0);
   g_assert_cmpstr (json_object_get_string_member (member, "type"), ==, "Ring");
@@ -163,8 +172,13 @@ test_golden_json (void)
   g_assert_cmpuint (json_array_get_length (edges), ==, 3);
   g_assert_cmpint (json_object_get_int_member (cycle, "suggested_weak_edge"), ==, 2);
 
-  cycle = json_array_get_object_element (cycles, 3);
+  cycle = json_array_get_object_element (cycles, 4);
   g_assert_false (json_object_get_boolean_member (cycle, "garbage"));
+  edges = json_object_get_array_member (cycle, "edges");
+  g_assert_cmpuint (json_array_get_length (edges), ==, 3);
+  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (edges, 1), "weak"));
+  /* The handler-data edge is suggested, never the weak one. */
+  g_assert_cmpint (json_object_get_int_member (cycle, "suggested_weak_edge"), ==, 2);
 
   g_object_unref (parser);
   g_free (json);

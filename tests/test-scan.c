@@ -122,6 +122,34 @@ test_two_cycle (void)
   collect_all ();
 }
 
+/* A child constructed inside its owner's init is tracked first; the
+ * handler-data edge is still the one suggested, and weak edges never are. */
+static void
+test_handler_edge_suggested (void)
+{
+  TestNode *child = test_node_new ("Child", "child");
+  TestNode *owner = test_node_new ("Owner", "owner");
+  OuroReport *report;
+  guint from, to;
+  const char *label;
+
+  test_node_link (owner, child, "field child");
+  test_node_link (child, owner, "signal changed: handler data");
+  test_node_link_weak (child, owner);
+  test_node_unref (child);
+  test_node_unref (owner);
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, 0) == child);
+  g_assert_true (ouro_report_get_cycle_weak_edge (report, 0, &from, &to, &label));
+  g_assert_cmpuint (from, ==, 0);
+  g_assert_cmpuint (to, ==, 1);
+  g_assert_cmpstr (label, ==, "signal changed: handler data");
+  ouro_report_free (report);
+  collect_all ();
+}
+
 /* A ring of three is listed in ring order from its first-tracked member,
  * whichever member the search happens to start from. */
 static void
@@ -524,6 +552,7 @@ main (int    argc,
   g_test_add_func ("/scan/self-loop", test_self_loop);
   g_test_add_func ("/scan/self-loop-live", test_self_loop_live);
   g_test_add_func ("/scan/two-cycle", test_two_cycle);
+  g_test_add_func ("/scan/handler-edge-suggested", test_handler_edge_suggested);
   g_test_add_func ("/scan/ring-order", test_ring_order);
   g_test_add_func ("/scan/cycle-feeding-cycle", test_cycle_feeding_cycle);
   g_test_add_func ("/scan/mutually-linked-cycles", test_mutually_linked_cycles);
