@@ -8,7 +8,62 @@
 
 G_BEGIN_DECLS
 
-/* ouro-gobject-tracking.c */
+/* ---- ouro-gobject-tracking.c ------------------------------------------ */
+
 gboolean ouro_gobject_is_initialized (void);
+
+/* Visits @target from inside a GObject traverse, noting (once per type) a
+ * GObject target that is not tracked: a class that overrides constructed
+ * without chaining up, or an object created before ouro_gobject_init (). */
+void     ouro_gobject_visit          (OuroVisitFunc visit,
+                                      gpointer      target,
+                                      const char   *label,
+                                      gpointer      user_data);
+
+/* ---- ouro-gobject-describe.c ------------------------------------------ */
+
+char    *ouro_gobject_describe       (gpointer object);
+
+/* ---- ouro-gobject-edges.c: registered fields, properties, traversers --- */
+
+void     ouro_gobject_visit_registered (GObject      *object,
+                                        OuroVisitFunc visit,
+                                        gpointer      user_data);
+
+/* ---- ouro-gobject-interpose.c: edges recorded when they are made ------- */
+
+typedef enum {
+  OURO_RECORD_HANDLER_DATA,    /* strong: a handler whose data is unref'd with the closure */
+  OURO_RECORD_HANDLER_OBJECT,  /* weak: g_signal_connect_object */
+  OURO_RECORD_QDATA,           /* strong: qdata with g_object_unref as destroy notify */
+  OURO_RECORD_CONTROLLER,      /* strong: gtk_widget_add_controller */
+} OuroRecordKind;
+
+/* Records that @owner holds @target, checked again at every scan (handler
+ * still connected, qdata unchanged, controller still attached) so a stale
+ * record can only hide an edge.  @id is the handler id or the qdata key. */
+void     ouro_gobject_record_add     (GObject        *owner,
+                                      OuroRecordKind  kind,
+                                      gulong          id,
+                                      gpointer        target,
+                                      const char     *label);
+void     ouro_gobject_record_remove  (GObject        *owner,
+                                      OuroRecordKind  kind,
+                                      gpointer        target);
+void     ouro_gobject_visit_recorded (GObject      *object,
+                                      OuroVisitFunc visit,
+                                      gpointer      user_data);
+gboolean ouro_gobject_is_unref_func  (gpointer func);
+/* Says (a message) when the interposed functions are not the ones the
+ * program calls. */
+void     ouro_gobject_interpose_check (void);
+
+/* ---- ouro-gobject-gtk.c: GTK4 and GIO containers, found at run time ---- */
+
+void     ouro_gobject_visit_containers (GObject      *object,
+                                        OuroVisitFunc visit,
+                                        gpointer      user_data);
+gboolean ouro_gobject_gtk_controller_is_on (gpointer controller,
+                                            gpointer widget);
 
 G_END_DECLS

@@ -1,4 +1,250 @@
-/* ouro-gobject-tracking.c — being written. */
+/* ouro-gobject-tracking.c — tracking every GObject, and the OuroClass that
+ * describes GObjects to the core.
+ *
+ * MT safe.  ouro_gobject_init () runs once (g_once): it replaces
+ * GObjectClass->constructed and ->finalize with hooks that track and
+ * untrack, in GObjectClass itself and in every class initialised before
+ * it whose slot still holds GObject's own function.  Classes initialised
+ * later copy their parent's class structure, hooks included, and classes
+ * that override either function chain up to them.  Cost: two indirect
+ * calls and one registry operation per object, no per-object allocation;
+ * not ->constructor (214 ns more on classes with construct properties),
+ * not per-object weak refs (106 ns more).
+ *
+ * The one known hole: a class that overrides constructed and never chains
+ * up.  Its objects are not tracked.  A scan that meets one of them held by
+ * a tracked object says so once per type (ouro_gobject_visit ()), and the
+ * class can call ouro_gobject_track () itself.
+ *
+ * Call ouro_gobject_init () early, before other threads create objects: a
+ * class being initialised on another thread while the hooks are installed
+ * may copy its parent's structure before or after the patch.
+ */
 #include "config.h"
 
 #include "ouro-gobject-private.h"
+
+static void (*real_constructed) (GObject *object);
+static void (*real_finalize)    (GObject *object);
+static gsize tracking_initialized;
+
+static GMutex      tracking_hole_lock;
+static GHashTable *tracking_hole_types;   /* GType -> TRUE, under the lock */
+
+static void
+tracking_constructed (GObject *object)
+{
+  if (real_constructed != NULL)
+    real_constructed (object);
+  ouro_track (object, ouro_gobject_class ());
+}
+
+static void
+tracking_finalize (GObject *object)
+{
+  ouro_untrack (object);
+  real_finalize (object);
+}
+
+/* After it: every class of @root's tree initialised so far sends
+ * constructed and finalize through the hooks, unless it overrides them
+ * (and then it chains up to a hooked slot, or has the known hole). */
+static void
+tracking_patch_initialised_classes (GType root)
+{
+  GArray *pending = g_array_new (FALSE, FALSE, sizeof (GType));
+
+  g_array_append_val (pending, root);
+  /* Invariant: every type popped has been patched; pending holds the
+   * types whose subtrees are still to patch.  An explicit stack: type
+   * trees are shallow, but nothing here recurses on principle. */
+  while (pending->len > 0)
+    {
+      GType type = g_array_index (pending, GType, pending->len - 1);
+      GObjectClass *klass = g_type_class_peek (type);
+      GType *children;
+      guint n_children;
+
+      g_array_set_size (pending, pending->len - 1);
+      if (klass != NULL)
+        {
+          if (klass->constructed == real_constructed)
+            klass->constructed = tracking_constructed;
+          if (klass->finalize == real_finalize)
+            klass->finalize = tracking_finalize;
+        }
+      children = g_type_children (type, &n_children);
+      g_array_append_vals (pending, children, n_children);
+      g_free (children);
+    }
+  g_array_unref (pending);
+}
+
+/**
+ * ouro_gobject_init:
+ *
+ * From now on, tracks every GObject when it is constructed and untracks it
+ * when it is finalized, and discovers the strong references between them
+ * (signal handler data, qdata, registered fields and properties, GTK4
+ * widget trees and controllers, GListStore items).  Idempotent and MT
+ * safe; call it early, before other threads create objects.  Objects that
+ * existed before can be added with ouro_gobject_track ().
+ */
+void
+ouro_gobject_init (void)
+{
+  if (g_once_init_enter (&tracking_initialized))
+    {
+      GObjectClass *object_class = g_type_class_ref (G_TYPE_OBJECT);
+
+      real_constructed = object_class->constructed;
+      real_finalize = object_class->finalize;
+      tracking_patch_initialised_classes (G_TYPE_OBJECT);
+      g_type_class_unref (object_class);
+      g_once_init_leave (&tracking_initialized, 1);
+      ouro_gobject_interpose_check ();
+    }
+}
+
+gboolean
+ouro_gobject_is_initialized (void)
+{
+  return g_atomic_pointer_get (&tracking_initialized) != 0;
+}
+
+/**
+ * ouro_gobject_track:
+ * @object: (type GObject): a GObject
+ *
+ * Tracks one object: one created before ouro_gobject_init (), or of a
+ * class whose constructed does not chain up.  Calls ouro_gobject_init ()
+ * first, so that the object is untracked when it is finalized.
+ */
+void
+ouro_gobject_track (gpointer object)
+{
+  g_return_if_fail (G_IS_OBJECT (object));
+
+  ouro_gobject_init ();
+  ouro_track (object, ouro_gobject_class ());
+}
+
+/* Says once per type that objects of @type reach the scan untracked. */
+static void
+tracking_note_untracked (GObject *object)
+{
+  GType type = G_OBJECT_TYPE (object);
+  gboolean first;
+
+  g_mutex_lock (&tracking_hole_lock);
+  if (tracking_hole_types == NULL)
+    tracking_hole_types = g_hash_table_new (NULL, NULL);
+  first = g_hash_table_add (tracking_hole_types, GSIZE_TO_POINTER (type));
+  g_mutex_unlock (&tracking_hole_lock);
+
+  if (first)
+    g_message ("ouro: a %s (%p) is held by a tracked object but is not tracked itself, so "
+               "cycles through it cannot be found: either %s or a parent class overrides "
+               "GObjectClass.constructed without chaining up (chain up, or call "
+               "ouro_gobject_track () in constructed), or it was created before "
+               "ouro_gobject_init ()",
+               g_type_name (type), object, g_type_name (type));
+}
+
+void
+ouro_gobject_visit (OuroVisitFunc visit,
+                    gpointer      target,
+                    const char   *label,
+                    gpointer      user_data)
+{
+  if (target == NULL)
+    return;
+  if (!ouro_is_tracked (target) && G_IS_OBJECT (target))
+    tracking_note_untracked (target);
+  visit (target, label, user_data);
+}
+
+/* ---- the OuroClass ---------------------------------------------------- */
+
+static guint
+gobject_get_refcount (gpointer object)
+{
+  /* Floating references are not in ref_count; toggle references are, so
+   * an object a language binding holds is never garbage. */
+  return (guint) g_atomic_int_get ((gint *) &((GObject *) object)->ref_count);
+}
+
+static void
+gobject_traverse (gpointer      object,
+                  OuroVisitFunc visit,
+                  gpointer      user_data)
+{
+  GObject *gobject = object;
+
+  /* Refcount 0: being finalized, its subclasses' finalizers may already
+   * have freed what the edges below would read. */
+  if (gobject_get_refcount (gobject) == 0)
+    return;
+
+  ouro_gobject_visit_registered (gobject, visit, user_data);
+  ouro_gobject_visit_recorded (gobject, visit, user_data);
+  ouro_gobject_visit_containers (gobject, visit, user_data);
+}
+
+static const char *
+gobject_get_type_name (gpointer object)
+{
+  return G_OBJECT_TYPE_NAME (object);
+}
+
+static void
+gobject_ref (gpointer object)
+{
+  g_object_ref (object);
+}
+
+static void
+gobject_unref (gpointer object)
+{
+  g_object_unref (object);
+}
+
+/* What ouro_collect () calls between its ref and unref: dispose drops the
+ * references the object holds, which is what breaks the cycle. */
+static void
+gobject_clear (gpointer object)
+{
+  g_object_run_dispose (object);
+}
+
+static gsize
+gobject_get_size (gpointer object)
+{
+  GTypeQuery query;
+
+  g_type_query (G_OBJECT_TYPE (object), &query);
+  return query.instance_size;
+}
+
+static const OuroClass gobject_class = {
+  .name = "GObject",
+  .get_refcount = gobject_get_refcount,
+  .traverse = gobject_traverse,
+  .get_type_name = gobject_get_type_name,
+  .describe = ouro_gobject_describe,
+  .ref = gobject_ref,
+  .unref = gobject_unref,
+  .clear = gobject_clear,
+  .get_size = gobject_get_size,
+};
+
+/**
+ * ouro_gobject_class:
+ *
+ * Returns: the OuroClass Ouro tracks GObjects with
+ */
+const OuroClass *
+ouro_gobject_class (void)
+{
+  return &gobject_class;
+}
