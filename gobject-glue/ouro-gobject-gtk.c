@@ -1,10 +1,13 @@
 /* ouro-gobject-gtk.c — the references GTK4 widgets and GIO list stores
  * hold, found at run time when those types exist in the process.
  *
- * MT safe as far as GTK allows reading a widget tree (GTK itself is
- * single-threaded: scan GTK programs from the main thread).  Nothing here
- * links against GTK or GIO: types are looked up by name and functions with
- * dlsym, so a program without GTK pays one failed lookup per scan.
+ * Called from traverse functions only, so under the registry lock: scans
+ * are serialised, and the per-type cache below needs no lock of its own.
+ * GTK itself is single-threaded: scan GTK programs from the main thread.
+ * Nothing here links against GTK or GIO: types are looked up by name and
+ * functions with dlsym, when an object of a type not seen before comes by
+ * and something is still missing (GTK may be loaded late), so a program
+ * without GTK pays a few failed lookups per new type, not per object.
  *
  * Edges: a widget holds each of its children ("child widget"), and the
  * controllers added with gtk_widget_add_controller (), recorded by
@@ -33,22 +36,25 @@ static struct {
   ListModelGetItem    get_item;
 } gtk;
 
-static GMutex gtk_lock;
-static gint   gtk_calls_until_retry;   /* atomic */
+enum {
+  KIND_NONE,
+  KIND_WIDGET,
+  KIND_LIST_STORE,
+};
 
-/* After it: the types and functions that existed in the process at the
- * last look are known.  What is missing is looked up again every 4096
- * calls, since GTK may be loaded late, without costing a program that has
- * no GTK a lookup per object. */
+/* Direct-mapped: GType -> KIND_*.  A type's ancestry never changes, so an
+ * entry stays true; a collision only costs a g_type_is_a (). */
+#define GTK_CACHE_SIZE 256
+static struct {
+  GType  type;
+  guint8 kind;
+} gtk_cache[GTK_CACHE_SIZE];
+
+/* After it: the types and functions that exist in the process now are
+ * known. */
 static void
 gtk_resolve (void)
 {
-  if (!g_atomic_int_dec_and_test (&gtk_calls_until_retry)
-      && g_atomic_int_get (&gtk_calls_until_retry) > 0)
-    return;
-  g_atomic_int_set (&gtk_calls_until_retry, 4096);
-
-  g_mutex_lock (&gtk_lock);
   if (gtk.widget == 0 && (gtk.widget = g_type_from_name ("GtkWidget")) != 0)
     {
       gtk.first_child = (GtkWidgetGetter) dlsym (RTLD_DEFAULT, "gtk_widget_get_first_child");
@@ -71,7 +77,25 @@ gtk_resolve (void)
       if (gtk.get_n_items == NULL || gtk.get_item == NULL)
         gtk.list_store = 0;
     }
-  g_mutex_unlock (&gtk_lock);
+}
+
+static guint8
+gtk_kind_of (GType type)
+{
+  guint slot = (type >> 2) % GTK_CACHE_SIZE;
+
+  if (gtk_cache[slot].type != type)
+    {
+      /* An instance of a container type means that type is registered:
+       * resolving before classifying can only find it. */
+      if (gtk.widget == 0 || gtk.list_store == 0)
+        gtk_resolve ();
+      gtk_cache[slot].type = type;
+      gtk_cache[slot].kind = gtk.widget != 0 && g_type_is_a (type, gtk.widget) ? KIND_WIDGET
+                           : gtk.list_store != 0 && g_type_is_a (type, gtk.list_store) ? KIND_LIST_STORE
+                           : KIND_NONE;
+    }
+  return gtk_cache[slot].kind;
 }
 
 void
@@ -79,28 +103,26 @@ ouro_gobject_visit_containers (GObject      *object,
                                OuroVisitFunc visit,
                                gpointer      user_data)
 {
-  GType type = G_OBJECT_TYPE (object);
-
-  if (gtk.widget == 0 || gtk.list_store == 0)
-    gtk_resolve ();
-
-  if (gtk.widget != 0 && g_type_is_a (type, gtk.widget))
+  switch (gtk_kind_of (G_OBJECT_TYPE (object)))
     {
+    case KIND_WIDGET:
       /* A parent holds a reference on each child (gtk_widget_set_parent). */
       for (gpointer child = gtk.first_child (object); child != NULL; child = gtk.next_sibling (child))
         ouro_gobject_visit (visit, child, "child widget", user_data);
-    }
-  else if (gtk.list_store != 0 && g_type_is_a (type, gtk.list_store))
-    {
-      guint n_items = gtk.get_n_items (object);
+      break;
 
-      for (guint i = 0; i < n_items; i++)
+    case KIND_LIST_STORE:
+      for (guint i = 0, n_items = gtk.get_n_items (object); i < n_items; i++)
         {
           gpointer item = gtk.get_item (object, i);   /* transfer full */
 
           ouro_gobject_visit (visit, item, "list item", user_data);
           g_object_unref (item);
         }
+      break;
+
+    default:
+      break;
     }
 }
 

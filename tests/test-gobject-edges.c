@@ -1,3 +1,526 @@
-/* placeholder, being written */
+/* test-gobject-edges.c — the strong references the glue finds between
+ * GObjects: registered fields (inherited), properties and traverse
+ * functions; signal handler data through every public connect function;
+ * g_signal_connect_object as a weak edge; qdata with g_object_unref as
+ * destroy notify; GListStore items.  Each edge must appear with its label,
+ * disappear when the reference goes, and let ouro_collect () free the
+ * cycle.
+ */
+#include <dlfcn.h>
+#include <gio/gio.h>
+
 #include "test-node.h"
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+
+#include <ouro-gobject.h>
+
+/* ---- test types: an owner and its child ------------------------------ */
+
+typedef struct { GObject parent; GObject *child; GObject *peer; GPtrArray *items; } Owner;
+typedef struct { GObjectClass parent_class; } OwnerClass;
+static GType owner_get_type (void);
+G_DEFINE_TYPE (Owner, owner, G_TYPE_OBJECT)
+
+enum { OWNER_PROP_PEER = 1 };
+
+static void
+owner_dispose (GObject *object)
+{
+  Owner *self = (Owner *) object;
+
+  g_clear_object (&self->child);
+  g_clear_object (&self->peer);
+  if (self->items != NULL)
+    g_ptr_array_set_size (self->items, 0);
+  G_OBJECT_CLASS (owner_parent_class)->dispose (object);
+}
+
+static void
+owner_finalize (GObject *object)
+{
+  g_clear_pointer (&((Owner *) object)->items, g_ptr_array_unref);
+  G_OBJECT_CLASS (owner_parent_class)->finalize (object);
+}
+
+static void
+owner_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  g_value_set_object (value, ((Owner *) object)->peer);
+}
+
+static void
+owner_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  g_set_object (&((Owner *) object)->peer, g_value_get_object (value));
+}
+
+static void
+owner_class_init (OwnerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = owner_dispose;
+  object_class->finalize = owner_finalize;
+  object_class->get_property = owner_get_property;
+  object_class->set_property = owner_set_property;
+  g_object_class_install_property (object_class, OWNER_PROP_PEER,
+    g_param_spec_object ("peer", NULL, NULL, G_TYPE_OBJECT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+owner_init (Owner *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/* A subtype: registrations on Owner apply to it too. */
+typedef struct { Owner parent; } SubOwner;
+typedef struct { OwnerClass parent_class; } SubOwnerClass;
+static GType sub_owner_get_type (void);
+G_DEFINE_TYPE (SubOwner, sub_owner, owner_get_type ())
+static void sub_owner_class_init (SubOwnerClass *klass) { }
+static void sub_owner_init (SubOwner *self) { }
+
+/* Holds another object through its "link" property only (no field
+ * registered: the property is the registration under test). */
+typedef struct { GObject parent; GObject *link; } Linked;
+typedef struct { GObjectClass parent_class; } LinkedClass;
+static GType linked_get_type (void);
+G_DEFINE_TYPE (Linked, linked, G_TYPE_OBJECT)
+static void
+linked_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  g_value_set_object (value, ((Linked *) object)->link);
+}
+static void
+linked_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  g_set_object (&((Linked *) object)->link, g_value_get_object (value));
+}
+static void
+linked_dispose (GObject *object)
+{
+  g_clear_object (&((Linked *) object)->link);
+  G_OBJECT_CLASS (linked_parent_class)->dispose (object);
+}
+static void
+linked_class_init (LinkedClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = linked_get_property;
+  object_class->set_property = linked_set_property;
+  object_class->dispose = linked_dispose;
+  g_object_class_install_property (object_class, 1,
+    g_param_spec_object ("link", NULL, NULL, G_TYPE_OBJECT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+}
+static void linked_init (Linked *self) { }
+
+/* The child: has a "changed" signal. */
+typedef struct { GObject parent; } Child;
+typedef struct { GObjectClass parent_class; } ChildClass;
+static GType child_get_type (void);
+G_DEFINE_TYPE (Child, child, G_TYPE_OBJECT)
+static guint child_signal_changed;
+static void
+child_class_init (ChildClass *klass)
+{
+  child_signal_changed = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+static void child_init (Child *self) { }
+
+static void
+owner_traverse_items (GObject *object, OuroVisitFunc visit, gpointer user_data)
+{
+  GPtrArray *items = ((Owner *) object)->items;
+
+  for (guint i = 0; i < items->len; i++)
+    visit (items->pdata[i], "field items[]", user_data);
+}
+
+static void
+on_child_changed (Child *child, gpointer user_data)
+{
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void
+weak_notify_count (gpointer data, GObject *where_the_object_was)
+{
+  (*(guint *) data)++;
+}
+
+static Owner *
+owner_with_child (GType type, Child **out_child, guint *finalized)
+{
+  Owner *owner = g_object_new (type, NULL);
+  Child *child = g_object_new (child_get_type (), NULL);
+
+  owner->child = g_object_ref (G_OBJECT (child));
+  g_object_weak_ref (G_OBJECT (owner), weak_notify_count, finalized);
+  g_object_weak_ref (G_OBJECT (child), weak_notify_count, finalized);
+  *out_child = child;
+  return owner;
+}
+
+/* Scans; checks there is exactly one garbage cycle of @size whose edges
+ * include @label, and returns the report's text. */
+static char *
+scan_expect_cycle (guint size, const char *label)
+{
+  OuroReport *report = ouro_scan (OURO_SCAN_GARBAGE);
+  char *text = ouro_report_to_text (report);
+
+  if (g_test_verbose ())
+    g_test_message ("%s", text);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_cmpuint (ouro_report_get_cycle_size (report, 0), ==, size);
+  if (label != NULL)
+    {
+      char *bracketed = g_strdup_printf ("--[%s]-->", label);
+      g_assert_nonnull (strstr (text, bracketed));
+      g_free (bracketed);
+    }
+  ouro_report_free (report);
+  return text;
+}
+
+static void
+scan_expect_no_garbage (void)
+{
+  OuroReport *report = ouro_scan (OURO_SCAN_GARBAGE);
+
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  ouro_report_free (report);
+}
+
+/* ---- registered edges ------------------------------------------------- */
+
+static void
+test_field_edges_and_inheritance (void)
+{
+  guint finalized = 0;
+  Child *child;
+  Owner *owner = owner_with_child (sub_owner_get_type (), &child, &finalized);
+  char *text;
+
+  /* The back-reference through a registered field of Owner. */
+  owner->peer = g_object_ref (G_OBJECT (owner));
+  g_object_unref (child);
+  g_object_unref (owner);
+
+  text = scan_expect_cycle (1, "field peer");
+  g_assert_nonnull (strstr (text, "SubOwner 0x"));
+  g_free (text);
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
+static void
+test_property_edge (void)
+{
+  guint finalized = 0;
+  GObject *a = g_object_new (linked_get_type (), NULL);
+  GObject *b = g_object_new (linked_get_type (), "link", a, NULL);
+  OuroReport *report;
+
+  g_object_weak_ref (a, weak_notify_count, &finalized);
+  g_object_weak_ref (b, weak_notify_count, &finalized);
+  g_object_set (a, "link", b, NULL);
+  g_object_unref (a);
+  g_object_unref (b);
+
+  g_free (scan_expect_cycle (2, "property link"));
+  /* The getter's temporary reference is gone: nothing is inconsistent. */
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
+static void
+test_property_misuse_subprocess (void)
+{
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_log_set_fatal_mask ("Ouro", G_LOG_FATAL_MASK);
+  ouro_gobject_add_property (linked_get_type (), "no-such-property");
+  ouro_gobject_add_property (G_TYPE_OBJECT, NULL);
+  ouro_gobject_add_field (linked_get_type (), "beyond", 4096);
+  g_print ("host still running\n");
+}
+
+static void
+test_property_misuse (void)
+{
+  g_test_trap_subprocess ("/gobject-edges/registration-misuse/subprocess", 0,
+                          G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*host still running*");
+  g_test_trap_assert_stderr ("*CRITICAL*Linked has no readable object-valued property \"no-such-property\"*");
+  g_test_trap_assert_stderr ("*CRITICAL*ouro_gobject_add_field*instance_size*");
+}
+
+static void
+test_traverse_func (void)
+{
+  guint finalized = 0;
+  Child *child;
+  Owner *owner = owner_with_child (owner_get_type (), &child, &finalized);
+  Owner *item = g_object_new (owner_get_type (), NULL);
+  char *text;
+
+  g_ptr_array_add (owner->items, item);          /* owner holds item */
+  item->peer = g_object_ref (G_OBJECT (owner));  /* item holds owner */
+  g_object_unref (child);
+  g_object_unref (owner);
+
+  text = scan_expect_cycle (2, "field items[]");
+  g_free (text);
+  g_assert_cmpuint (ouro_collect (), ==, 3);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
+/* ---- signal handler data: the bound-callback back-reference ----------- */
+
+static void
+test_handler_data_cycle (void)
+{
+  guint finalized = 0;
+  Child *child;
+  Owner *owner = owner_with_child (owner_get_type (), &child, &finalized);
+  OuroReport *report;
+  guint from, to;
+  const char *label;
+  char *text;
+
+  g_signal_connect_data (child, "changed", G_CALLBACK (on_child_changed),
+                         g_object_ref (owner), (GClosureNotify) g_object_unref, 0);
+  g_object_unref (child);
+  g_object_unref (owner);
+
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  g_assert_true (ouro_report_get_cycle_weak_edge (report, 0, &from, &to, &label));
+  g_assert_cmpstr (label, ==, "signal changed: handler data");
+  g_assert_true (ouro_report_get_cycle_object (report, 0, from) == (gpointer) child);
+  g_assert_true (ouro_report_get_cycle_object (report, 0, to) == (gpointer) owner);
+  text = ouro_report_to_text (report);
+  g_assert_nonnull (strstr (text, "--[field child]-->"));
+  g_assert_nonnull (strstr (text, "ouro_signal_connect_weak ()"));
+  g_free (text);
+  ouro_report_free (report);
+
+  /* Collect disposes the child, which destroys its handlers and with them
+   * the closure's reference to the owner. */
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
+/* A live cycle through a handler; disconnecting it removes the edge. */
+static void
+test_handler_disconnect_removes_edge (void)
+{
+  guint finalized = 0;
+  Child *child;
+  Owner *owner = owner_with_child (owner_get_type (), &child, &finalized);
+  OuroReport *report;
+  char *text;
+  gulong id;
+
+  id = g_signal_connect_data (child, "changed", G_CALLBACK (on_child_changed),
+                              g_object_ref (owner), (GClosureNotify) g_object_unref, 0);
+  g_object_unref (child);   /* the test still holds owner */
+
+  report = ouro_scan (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  text = ouro_report_to_text (report);
+  g_assert_nonnull (strstr (text, "--[signal changed: handler data]-->"));
+  g_free (text);
+  ouro_report_free (report);
+
+  g_signal_handler_disconnect (child, id);
+  report = ouro_scan (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 0);
+  ouro_report_free (report);
+
+  g_object_unref (owner);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
+/* The same back-reference made through g_signal_connect_closure and
+ * _by_id with g_cclosure_new (..., g_object_ref (owner), g_object_unref),
+ * and with the address of libgobject's own g_object_unref. */
+static void
+test_handler_closures (void)
+{
+  typedef void (*UnrefFunc) (gpointer);
+  void *gobject_library = dlopen ("libgobject-2.0.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  UnrefFunc real_unref = (UnrefFunc) dlsym (gobject_library, "g_object_unref");
+
+  g_assert_nonnull (real_unref);
+  for (guint variant = 0; variant < 3; variant++)
+    {
+      guint finalized = 0;
+      Child *child;
+      Owner *owner = owner_with_child (owner_get_type (), &child, &finalized);
+      GClosure *closure = g_cclosure_new (G_CALLBACK (on_child_changed), g_object_ref (owner),
+                                          (GClosureNotify) (variant == 2 ? real_unref : g_object_unref));
+      char *text;
+
+      if (variant == 0)
+        g_signal_connect_closure (child, "changed", closure, FALSE);
+      else
+        g_signal_connect_closure_by_id (child, child_signal_changed, 0, closure, FALSE);
+      g_object_unref (child);
+      g_object_unref (owner);
+
+      text = scan_expect_cycle (2, "signal changed: handler data");
+      g_free (text);
+      g_assert_cmpuint (ouro_collect (), ==, 2);
+      g_assert_cmpuint (finalized, ==, 2);
+    }
+  dlclose (gobject_library);
+}
+
+/* g_signal_connect_object holds no reference: shown weak, never counted. */
+static void
+test_connect_object_is_weak (void)
+{
+  guint finalized = 0;
+  Child *child;
+  Owner *owner = owner_with_child (owner_get_type (), &child, &finalized);
+  OuroReport *report;
+  const char *label;
+  char *text;
+
+  g_signal_connect_object (child, "changed", G_CALLBACK (on_child_changed), owner, 0);
+  g_object_unref (child);
+  g_object_unref (owner);
+
+  /* Only owner -> child is strong: nothing leaks. */
+  g_assert_cmpuint (finalized, ==, 2);
+  scan_expect_no_garbage ();
+
+  /* Now with a strong back-reference (a handler's data) as well. */
+  finalized = 0;
+  owner = owner_with_child (owner_get_type (), &child, &finalized);
+  g_signal_connect_object (child, "changed", G_CALLBACK (on_child_changed), owner, 0);
+  g_signal_connect_data (child, "changed", G_CALLBACK (on_child_changed),
+                         g_object_ref (owner), (GClosureNotify) g_object_unref, 0);
+  g_object_unref (child);
+  g_object_unref (owner);
+
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  g_assert_true (ouro_report_get_cycle_weak_edge (report, 0, NULL, NULL, &label));
+  g_assert_cmpstr (label, ==, "signal changed: handler data");
+  text = ouro_report_to_text (report);
+  g_assert_nonnull (strstr (text, "--[signal changed: g_signal_connect_object target]-->"));
+  g_assert_nonnull (strstr (text, "(weak, not counted)"));
+  g_free (text);
+  ouro_report_free (report);
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
+/* ---- qdata ------------------------------------------------------------ */
+
+static void
+test_qdata_edge (void)
+{
+  guint finalized = 0;
+  Child *child;
+  Owner *owner = owner_with_child (owner_get_type (), &child, &finalized);
+  OuroReport *report;
+  char *text;
+
+  g_object_set_data_full (G_OBJECT (child), "my-owner", g_object_ref (owner), g_object_unref);
+  g_object_ref (owner);   /* the test keeps one */
+  g_object_unref (child);
+  g_object_unref (owner);
+
+  report = ouro_scan (OURO_SCAN_ALL_CYCLES);
+  text = ouro_report_to_text (report);
+  g_assert_nonnull (strstr (text, "--[qdata my-owner]-->"));
+  g_free (text);
+  ouro_report_free (report);
+
+  /* Replaced by a pointer that holds no reference (the old destroy notify
+   * drops the reference): the edge must go, or it would be over-reported. */
+  g_object_set_data (G_OBJECT (child), "my-owner", owner);
+  report = ouro_scan (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+
+  /* Set again with a reference, then stolen: gone again. */
+  g_object_set_qdata_full (G_OBJECT (child), g_quark_from_string ("my-owner"),
+                           g_object_ref (owner), g_object_unref);
+  report = ouro_scan (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  ouro_report_free (report);
+  g_object_unref (g_object_steal_data (G_OBJECT (child), "my-owner"));
+  report = ouro_scan (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+
+  /* The garbage case, and collect. */
+  g_object_set_data_full (G_OBJECT (child), "my-owner", g_object_ref (owner), g_object_unref);
+  g_object_unref (owner);
+  g_free (scan_expect_cycle (2, "qdata my-owner"));
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
+/* ---- GListStore ------------------------------------------------------- */
+
+static void
+test_list_store_items (void)
+{
+  guint finalized = 0;
+  GListStore *store = g_list_store_new (owner_get_type ());
+  Owner *item = g_object_new (owner_get_type (), NULL);
+
+  g_object_weak_ref (G_OBJECT (store), weak_notify_count, &finalized);
+  g_list_store_append (store, item);
+  item->peer = g_object_ref (G_OBJECT (store));
+  g_object_unref (item);
+  g_object_unref (store);
+
+  g_free (scan_expect_cycle (2, "list item"));
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpuint (finalized, ==, 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  ouro_gobject_init ();
+  OURO_GOBJECT_ADD_FIELD (owner_get_type (), Owner, child);
+  OURO_GOBJECT_ADD_FIELD (owner_get_type (), Owner, peer);
+  ouro_gobject_add_traverse (owner_get_type (), owner_traverse_items);
+  ouro_gobject_add_property (linked_get_type (), "link");
+
+  g_test_add_func ("/gobject-edges/fields-inherited", test_field_edges_and_inheritance);
+  g_test_add_func ("/gobject-edges/property", test_property_edge);
+  g_test_add_func ("/gobject-edges/registration-misuse", test_property_misuse);
+  g_test_add_func ("/gobject-edges/registration-misuse/subprocess", test_property_misuse_subprocess);
+  g_test_add_func ("/gobject-edges/traverse-func", test_traverse_func);
+  g_test_add_func ("/gobject-edges/handler-data-cycle", test_handler_data_cycle);
+  g_test_add_func ("/gobject-edges/handler-disconnect", test_handler_disconnect_removes_edge);
+  g_test_add_func ("/gobject-edges/handler-closures", test_handler_closures);
+  g_test_add_func ("/gobject-edges/connect-object-weak", test_connect_object_is_weak);
+  g_test_add_func ("/gobject-edges/qdata", test_qdata_edge);
+  g_test_add_func ("/gobject-edges/list-store", test_list_store_items);
+
+  return g_test_run ();
+}
