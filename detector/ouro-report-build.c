@@ -15,9 +15,12 @@
  * The suggested weak edge: the first strong edge labelled "signal ..." (a
  * signal handler whose data holds an object: the bound-callback
  * back-reference, which a weak connection fixes without changing
- * ownership); failing that, the edge that closes the cycle back onto its
- * canonical member, from the member latest in cycle order.  Owners are
- * usually tracked before what they own, so that is the back-reference.
+ * ownership); else the first labelled "qdata ..." (an object attached as
+ * data with a reference); else the edge that closes the cycle back onto
+ * its canonical member, from the member latest in cycle order.  Plain C
+ * owners are usually tracked before what they own, so that is the
+ * back-reference; GObjects created in their owner's init are tracked
+ * first, which is why edge kinds come first.
  * Weak edges (ouro_visit_weak) are shown, never suggested, never counted.
  */
 #include "config.h"
@@ -309,12 +312,20 @@ ouro_visit_weak (OuroVisitFunc visit,
     build_edge_record (user_data, target, label, TRUE);
 }
 
-/* Whether @label names a signal handler's data: the bound-callback
- * back-reference, the reference to make weak first (see the file comment). */
-static gboolean
-build_is_handler_edge (const OuroReportEdge *edge)
+/* How good a candidate for "make this weak" an edge is by its kind: a
+ * signal handler's data (the bound-callback back-reference) first, then
+ * qdata attached with a reference; 0 for the rest (fields, children,
+ * items: usually the owner's direction).  See the file comment. */
+static guint
+build_edge_preference (const OuroReportEdge *edge)
 {
-  return !edge->weak && g_str_has_prefix (edge->label, "signal ");
+  if (edge->weak)
+    return 0;
+  if (g_str_has_prefix (edge->label, "signal "))
+    return 2;
+  if (g_str_has_prefix (edge->label, "qdata "))
+    return 1;
+  return 0;
 }
 
 /* After it: @cycle->edges lists the labelled edges between its described
@@ -353,12 +364,13 @@ build_cycle_edges (Builder         *builder,
   g_hash_table_unref (collector.members);
 
   cycle->weak_edge = -1;
-  for (guint e = 0; e < cycle->n_edges; e++)
-    if (build_is_handler_edge (&cycle->edges[e]))
-      {
-        cycle->weak_edge = (gint) e;
-        return;
-      }
+  for (guint preference = 2; preference > 0; preference--)
+    for (guint e = 0; e < cycle->n_edges; e++)
+      if (build_edge_preference (&cycle->edges[e]) == preference)
+        {
+          cycle->weak_edge = (gint) e;
+          return;
+        }
   for (guint e = 0; e < cycle->n_edges; e++)
     if (!cycle->edges[e].weak && cycle->edges[e].to == 0
         && (cycle->weak_edge < 0 || cycle->edges[e].from >= cycle->edges[cycle->weak_edge].from))
