@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # quickstart.sh — README command 1: install what Ouro needs (Debian 12,
 # apt-get, only when something is missing), build into build/, and run the
-# demo, which leaks a real reference cycle and prints Ouro's report of it.
+# demo: a GObject whose child's signal handler holds it, the leak valgrind
+# cannot see, and Ouro's report of it.
 #
 # Run as root, or as a user with sudo.  Safe to run again: it only installs
 # what is missing and reuses an existing build directory.
@@ -11,9 +12,10 @@ cd "$(dirname "$0")"
 # Debian packages: build tools, GLib, json-glib (tests check the JSON with
 # it), valgrind (its headers, and `meson test --setup=valgrind`), Graphviz
 # (`dot`, to draw reports), Python 3 (the benchmark's CPython baseline),
-# clang's runtime for the sanitizer builds CI runs.
+# GTK 4 and Xvfb (the GTK tests and example run headless; the libraries
+# themselves never link GTK).
 packages=(gcc meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
-          valgrind graphviz python3)
+          valgrind graphviz python3 libgtk-4-dev xvfb xauth)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -35,6 +37,6 @@ fi
 meson compile -C build
 
 echo
-echo "quickstart: running the demo (examples/document-listener.c)"
+echo "quickstart: running the demo (examples/bound-callback.c)"
 echo
-./build/examples/document-listener
+./build/examples/bound-callback

@@ -40,6 +40,62 @@ void             ouro_gobject_add_property (GType       type,
 
 /* ---- weak-reference helpers (ouro-gobject-weak.c) ---------------------- */
 
+/* Callbacks that hold their object weakly, so that connecting, scheduling
+ * or starting something never keeps the object alive (never closes a
+ * cycle).  All of them are MT safe, and share one contract:
+ *
+ *  - the object is held by a GWeakRef: the callback is never called once
+ *    the object's last reference is gone (GLib clears weak refs before it
+ *    runs dispose on the last-unref path), and while it runs it holds a
+ *    strong reference of its own, so the object cannot die under it;
+ *  - what carries the callback (closure, signal handler, source,
+ *    cancellable) is invalidated, disconnected, removed or cancelled when
+ *    the object's dispose chains up to GObject's, on the thread that
+ *    disposes;
+ *  - releasing it first (g_signal_handler_disconnect, g_source_remove,
+ *    returning G_SOURCE_REMOVE, g_closure_unref, completion) releases
+ *    everything at once; the object dying later is not an error.
+ *
+ * g_signal_connect_object() falls short of the first point: its handler
+ * still runs from its object's own dispose, after the last reference went
+ * (it is disconnected only when that dispose chains up), and it is not
+ * safe when the object dies on another thread.  As with it, g_object_run_dispose()
+ * on an object that others still hold is not death: callbacks may run
+ * until that dispose chains up.
+ *
+ * Async callbacks: pass ouro_weak_async_ready() as the callback of any
+ * GIO-style *_async() call, and ouro_weak_async_data_new() as its user
+ * data:
+ *
+ *   g_file_load_contents_async (file, cancellable, ouro_weak_async_ready,
+ *                               ouro_weak_async_data_new (self, on_loaded,
+ *                                                         cancellable));
+ *
+ * on_loaded (source_object, result, self) then runs only if self is still
+ * alive when the operation completes; otherwise the result is dropped
+ * unfinished (a GTask frees it).  The optional cancellable is cancelled
+ * when self is disposed, so the operation ends early instead of running for
+ * nobody.  libouro-gobject does not link GIO: the types below are GIO's own
+ * by their struct tags, so that ouro_weak_async_ready() is a
+ * GAsyncReadyCallback and a GAsyncReadyCallback is an OuroWeakAsyncFunc,
+ * with no cast. */
+
+struct _GAsyncResult;
+struct _GCancellable;
+
+/**
+ * OuroWeakAsyncFunc:
+ * @source_object: (nullable): the object the operation ran on
+ * @result: the operation's GAsyncResult
+ * @self: the object given to ouro_weak_async_data_new(), alive, with a
+ *   reference held for the call
+ *
+ * The same type as GAsyncReadyCallback: any GAsyncReadyCallback is one.
+ */
+typedef void   (*OuroWeakAsyncFunc)        (GObject              *source_object,
+                                            struct _GAsyncResult *result,
+                                            gpointer              self);
+
 OURO_AVAILABLE_IN_ALL
 gulong           ouro_signal_connect_weak  (gpointer       instance,
                                             const char    *detailed_signal,
@@ -56,5 +112,15 @@ guint            ouro_idle_add_weak        (GSourceFunc    function,
 OURO_AVAILABLE_IN_ALL
 GClosure        *ouro_weak_closure_new     (GCallback      callback,
                                             gpointer       object);
+OURO_AVAILABLE_IN_ALL
+gpointer         ouro_weak_async_data_new  (gpointer               self,
+                                            OuroWeakAsyncFunc      callback,
+                                            struct _GCancellable  *cancellable);
+OURO_AVAILABLE_IN_ALL
+void             ouro_weak_async_ready     (GObject               *source_object,
+                                            struct _GAsyncResult  *result,
+                                            gpointer               data);
+OURO_AVAILABLE_IN_ALL
+void             ouro_weak_async_data_free (gpointer               data);
 
 G_END_DECLS
