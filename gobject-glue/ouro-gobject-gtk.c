@@ -9,9 +9,12 @@
  * and something is still missing (GTK may be loaded late), so a program
  * without GTK pays a few failed lookups per new type, not per object.
  *
- * Edges: a widget holds each of its children ("child widget"), and the
- * controllers added with gtk_widget_add_controller (), recorded by
- * ouro-gobject-interpose.c; a GListStore holds its items ("list item").
+ * Edges: a widget holds each of its children ("child widget"), its focus
+ * child ("focus child"; GTK 4.8 keeps a reference, even after the window
+ * is destroyed), and the controllers added with gtk_widget_add_controller
+ * (), recorded by ouro-gobject-interpose.c; a window holds its focus
+ * widget ("focus widget", a reference too); a GListStore holds its items
+ * ("list item").
  */
 #include "config.h"
 
@@ -27,10 +30,14 @@ typedef gpointer (*ListModelGetItem)      (gpointer list,
 
 static struct {
   GType               widget;
+  GType               window;
   GType               event_controller;
   GType               list_store;
   GtkWidgetGetter     first_child;
   GtkWidgetGetter     next_sibling;
+  GtkWidgetGetter     focus_child;
+  GtkWidgetGetter     parent;
+  GtkWidgetGetter     window_focus;
   GtkControllerGetter controller_widget;
   ListModelGetNItems  get_n_items;
   ListModelGetItem    get_item;
@@ -39,6 +46,7 @@ static struct {
 enum {
   KIND_NONE,
   KIND_WIDGET,
+  KIND_WINDOW,        /* a widget too */
   KIND_LIST_STORE,
 };
 
@@ -59,8 +67,17 @@ gtk_resolve (void)
     {
       gtk.first_child = (GtkWidgetGetter) dlsym (RTLD_DEFAULT, "gtk_widget_get_first_child");
       gtk.next_sibling = (GtkWidgetGetter) dlsym (RTLD_DEFAULT, "gtk_widget_get_next_sibling");
-      if (gtk.first_child == NULL || gtk.next_sibling == NULL)
+      gtk.focus_child = (GtkWidgetGetter) dlsym (RTLD_DEFAULT, "gtk_widget_get_focus_child");
+      gtk.parent = (GtkWidgetGetter) dlsym (RTLD_DEFAULT, "gtk_widget_get_parent");
+      if (gtk.first_child == NULL || gtk.next_sibling == NULL || gtk.focus_child == NULL
+          || gtk.parent == NULL)
         gtk.widget = 0;
+    }
+  if (gtk.window == 0 && (gtk.window = g_type_from_name ("GtkWindow")) != 0)
+    {
+      gtk.window_focus = (GtkWidgetGetter) dlsym (RTLD_DEFAULT, "gtk_window_get_focus");
+      if (gtk.window_focus == NULL)
+        gtk.window = 0;
     }
   if (gtk.event_controller == 0
       && (gtk.event_controller = g_type_from_name ("GtkEventController")) != 0)
@@ -88,10 +105,11 @@ gtk_kind_of (GType type)
     {
       /* An instance of a container type means that type is registered:
        * resolving before classifying can only find it. */
-      if (gtk.widget == 0 || gtk.list_store == 0)
+      if (gtk.widget == 0 || gtk.window == 0 || gtk.list_store == 0)
         gtk_resolve ();
       gtk_cache[slot].type = type;
-      gtk_cache[slot].kind = gtk.widget != 0 && g_type_is_a (type, gtk.widget) ? KIND_WIDGET
+      gtk_cache[slot].kind = gtk.window != 0 && g_type_is_a (type, gtk.window) ? KIND_WINDOW
+                           : gtk.widget != 0 && g_type_is_a (type, gtk.widget) ? KIND_WIDGET
                            : gtk.list_store != 0 && g_type_is_a (type, gtk.list_store) ? KIND_LIST_STORE
                            : KIND_NONE;
     }
@@ -105,10 +123,14 @@ ouro_gobject_visit_containers (GObject      *object,
 {
   switch (gtk_kind_of (G_OBJECT_TYPE (object)))
     {
+    case KIND_WINDOW:
+      ouro_gobject_visit (visit, gtk.window_focus (object), "focus widget", user_data);
+      G_GNUC_FALLTHROUGH;
     case KIND_WIDGET:
       /* A parent holds a reference on each child (gtk_widget_set_parent). */
       for (gpointer child = gtk.first_child (object); child != NULL; child = gtk.next_sibling (child))
         ouro_gobject_visit (visit, child, "child widget", user_data);
+      ouro_gobject_visit (visit, gtk.focus_child (object), "focus child", user_data);
       break;
 
     case KIND_LIST_STORE:
@@ -136,4 +158,15 @@ ouro_gobject_gtk_controller_is_on (gpointer controller,
   return gtk.event_controller != 0 && ouro_is_tracked (controller)
          && G_TYPE_CHECK_INSTANCE_TYPE (controller, gtk.event_controller)
          && gtk.controller_widget (controller) == widget;
+}
+
+/* Runs outside the registry lock (see ouro-gobject-private.h), so it
+ * leaves the per-type cache alone; the collect's own scan has resolved
+ * GTK already when there are widgets to collect. */
+gboolean
+ouro_gobject_gtk_widget_has_parent (gpointer object)
+{
+  GType widget = gtk.widget;
+
+  return widget != 0 && g_type_is_a (G_OBJECT_TYPE (object), widget) && gtk.parent (object) != NULL;
 }

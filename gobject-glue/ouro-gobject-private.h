@@ -65,5 +65,9 @@ void     ouro_gobject_visit_containers (GObject      *object,
                                         gpointer      user_data);
 gboolean ouro_gobject_gtk_controller_is_on (gpointer controller,
                                             gpointer widget);
+/* Whether @object is a GTK widget that still has a parent.  Called from
+ * ouro_collect ()'s clear, outside the registry lock, on the thread that
+ * collects: GTK is single-threaded, so that is its main thread. */
+gboolean ouro_gobject_gtk_widget_has_parent (gpointer object);
 
 G_END_DECLS

@@ -210,10 +210,16 @@ gobject_unref (gpointer object)
 }
 
 /* What ouro_collect () calls between its ref and unref: dispose drops the
- * references the object holds, which is what breaks the cycle. */
+ * references the object holds, which is what breaks the cycle.  A GTK
+ * widget that still has a parent is left to it: GTK forbids disposing a
+ * parented widget (and loops in the parent's dispose after that), and a
+ * garbage widget's parent is garbage too (a live one would keep it live),
+ * so the parent's dispose unparents it and collect's last unref frees it. */
 static void
 gobject_clear (gpointer object)
 {
+  if (ouro_gobject_gtk_widget_has_parent (object))
+    return;
   g_object_run_dispose (object);
 }
 
