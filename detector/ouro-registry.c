@@ -38,7 +38,9 @@ typedef struct {
 static pthread_mutex_t registry_mutex = PTHREAD_MUTEX_INITIALIZER;
 static OuroRegistry  registry;
 static GArray       *registry_deferred;   /* RegistryDeferred, under the lock */
-static _Thread_local gboolean registry_scanning_here;
+/* initial-exec: every track and untrack reads it, and the default model
+ * costs a __tls_get_addr call per read in a shared library. */
+static _Thread_local gboolean registry_scanning_here __attribute__ ((tls_model ("initial-exec")));
 
 /* ---- the index -------------------------------------------------------- */
 
@@ -161,17 +163,22 @@ registry_class_id (const OuroClass *klass)
 void
 ouro_registry_compact_unlocked (void)
 {
+  guint32 n_old = registry.n_positions;
+  guint32 *new_position;
   guint32 n_live = 0;
+  guint32 n_slots_needed = REGISTRY_MIN_SLOTS;
 
   if (registry.n_dead == 0)
     return;
 
   /* Invariant: positions [0, n_live) hold the live objects met so far, in
-   * their original order. */
-  for (guint32 position = 0; position < registry.n_positions; position++)
+   * their original order, and new_position maps each one's old position. */
+  new_position = g_new (guint32, n_old);
+  for (guint32 position = 0; position < n_old; position++)
     {
       if (registry.objects[position] == NULL)
         continue;
+      new_position[position] = n_live;
       registry.objects[n_live] = registry.objects[position];
       registry.class_ids[n_live] = registry.class_ids[position];
       n_live++;
@@ -186,7 +193,20 @@ ouro_registry_compact_unlocked (void)
       registry.class_ids = g_renew (guint16, registry.class_ids, registry.capacity);
     }
 
-  registry_rebuild_index (n_live);
+  while ((guint64) n_live * 4 > (guint64) n_slots_needed * 3)
+    n_slots_needed *= 2;
+  if (registry.n_slots > 4 * n_slots_needed)
+    registry_rebuild_index (n_live);   /* shrink */
+  else
+    {
+      /* Same table, same slots: only the positions they hold change.  One
+       * pass over the slots, no rehashing (the index holds no tombstones,
+       * so every entry is a live object's old position). */
+      for (guint32 slot = 0; slot < registry.n_slots; slot++)
+        if (registry.slots[slot] != 0)
+          registry.slots[slot] = new_position[registry.slots[slot] - 1] + 1;
+    }
+  g_free (new_position);
 }
 
 static void

@@ -122,6 +122,15 @@ ouro_gobject_interpose_check (void)
                "before gobject-2.0, or run under `ouro run` / LD_PRELOAD");
 }
 
+/* Resolved when the library is loaded (its dependencies, libgobject and
+ * libglib, are loaded and initialised first), so the interposed functions'
+ * fast paths need no once-check. */
+__attribute__ ((constructor)) static void
+interpose_load (void)
+{
+  interpose_resolve ();
+}
+
 gboolean
 ouro_gobject_is_unref_func (gpointer func)
 {
@@ -177,6 +186,22 @@ ouro_gobject_record_add (GObject        *owner,
           g_array_remove_index (records, i--);
       g_atomic_int_inc (&records_n_qdata);
     }
+  /* Handlers disconnected without a scan in between leave records behind:
+   * drop those that no longer hold whenever the array reaches a power of
+   * two, so records stay proportional to live references, at amortised
+   * O(1) per connect.  (Controllers are left to the scans: checking one
+   * needs the registry, whose lock is taken before this one.) */
+  if (records->len >= 8 && (records->len & (records->len - 1)) == 0)
+    for (guint i = 0; i < records->len; i++)
+      {
+        Record *old = &g_array_index (records, Record, i);
+        gboolean holds = old->kind == OURO_RECORD_CONTROLLER
+                      || (old->kind == OURO_RECORD_QDATA
+                          ? g_datalist_id_get_data (&owner->qdata, (GQuark) old->id) == old->target
+                          : g_signal_handler_is_connected (owner, old->id));
+        if (!holds)
+          g_array_remove_index (records, i--);
+      }
   g_array_append_val (records, record);
   g_mutex_unlock (&records_lock);
 }
@@ -400,11 +425,11 @@ interpose_qdata_forget (GData **datalist,
   g_mutex_unlock (&records_lock);
 }
 
-OURO_INTERPOSE void
-g_datalist_id_set_data_full (GData        **datalist,
-                             GQuark         key_id,
-                             gpointer       data,
-                             GDestroyNotify destroy_func)
+static G_GNUC_NO_INLINE void
+interpose_set_data_full_slow (GData        **datalist,
+                              GQuark         key_id,
+                              gpointer       data,
+                              GDestroyNotify destroy_func)
 {
   GObject *owner;
 
@@ -420,6 +445,31 @@ g_datalist_id_set_data_full (GData        **datalist,
     }
   else
     interpose_qdata_forget (datalist, key_id);
+}
+
+/* libgobject calls this several times for every object it creates and
+ * finalizes (notify queues, weak refs, closures), so the common case —
+ * nothing attached with g_object_unref, no qdata record anywhere to
+ * forget — goes straight to GLib. */
+OURO_INTERPOSE void
+g_datalist_id_set_data_full (GData        **datalist,
+                             GQuark         key_id,
+                             gpointer       data,
+                             GDestroyNotify destroy_func)
+{
+  SetDataFullFunc set_data_full = real.set_data_full;
+
+  if (G_LIKELY (set_data_full != NULL)
+      && g_atomic_int_get (&records_n_qdata) == 0
+      && (data == NULL || destroy_func == NULL
+          || ((gpointer) destroy_func != real.unref
+              && (gpointer) destroy_func != real.unref_default
+              && destroy_func != g_object_unref)))
+    {
+      set_data_full (datalist, key_id, data, destroy_func);
+      return;
+    }
+  interpose_set_data_full_slow (datalist, key_id, data, destroy_func);
 }
 
 OURO_INTERPOSE gpointer

@@ -352,6 +352,30 @@ test_handler_disconnect_removes_edge (void)
   g_assert_cmpuint (finalized, ==, 2);
 }
 
+/* Connecting and disconnecting without a scan in between does not pile up
+ * records: they are pruned as the owner's array grows. */
+static void
+test_handler_records_stay_bounded (void)
+{
+  Child *child = g_object_new (child_get_type (), NULL);
+  Owner *owner = g_object_new (owner_get_type (), NULL);
+  GArray *records;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      gulong id = g_signal_connect_data (child, "changed", G_CALLBACK (on_child_changed),
+                                         g_object_ref (owner), (GClosureNotify) g_object_unref, 0);
+      g_signal_handler_disconnect (child, id);
+    }
+  records = g_object_get_data (G_OBJECT (child), "ouro-edge-records");
+  g_assert_nonnull (records);
+  g_assert_cmpuint (records->len, <=, 16);
+  g_assert_cmpuint (G_OBJECT (owner)->ref_count, ==, 1);
+
+  g_object_unref (child);
+  g_object_unref (owner);
+}
+
 /* The same back-reference made through g_signal_connect_closure and
  * _by_id with g_cclosure_new (..., g_object_ref (owner), g_object_unref),
  * and with the address of libgobject's own g_object_unref. */
@@ -517,6 +541,7 @@ main (int    argc,
   g_test_add_func ("/gobject-edges/traverse-func", test_traverse_func);
   g_test_add_func ("/gobject-edges/handler-data-cycle", test_handler_data_cycle);
   g_test_add_func ("/gobject-edges/handler-disconnect", test_handler_disconnect_removes_edge);
+  g_test_add_func ("/gobject-edges/handler-records-bounded", test_handler_records_stay_bounded);
   g_test_add_func ("/gobject-edges/handler-closures", test_handler_closures);
   g_test_add_func ("/gobject-edges/connect-object-weak", test_connect_object_is_weak);
   g_test_add_func ("/gobject-edges/qdata", test_qdata_edge);
