@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 # GTK 4 and Xvfb (the GTK tests and example run headless; the libraries
 # themselves never link GTK).
 packages=(gcc meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
-          valgrind graphviz python3 libgtk-4-dev xvfb xauth)
+          valgrind graphviz python3 libgtk-4-dev xvfb xauth fonts-dejavu-core)
 
 missing=()
 for package in "${packages[@]}"; do
