@@ -12,6 +12,7 @@
 
 #include "ouro-types.h"
 #include "ouro-registry-private.h"
+#include "ouro-scan.h"
 
 G_BEGIN_DECLS
 
@@ -63,6 +64,12 @@ void     ouro_graph_find_cycles (OuroGraph *graph,
                                  gboolean   include_live);
 
 void     ouro_graph_clear (OuroGraph *graph);
+
+/* ouro-scan.c: every phase of a scan (build, subtract internal references,
+ * mark reachable, find cycles).  Requires the registry locked for a scan;
+ * after it, when it returns TRUE, @graph holds states and cycles. */
+gboolean ouro_scan_run_unlocked (OuroGraph     *graph,
+                                 OuroScanFlags  flags);
 
 static inline gboolean
 ouro_graph_is_garbage (const OuroGraph *graph,

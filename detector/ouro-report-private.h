@@ -67,6 +67,13 @@ struct _OuroReport {
 OuroReport *ouro_report_build (OuroGraph     *graph,
                                OuroScanFlags  flags);
 
+/* ouro-report-text.c: appends cycle @cycle as ouro_report_to_text ()
+ * shows it, numbered @number. */
+void        ouro_report_append_cycle_text (GString    *out,
+                                           OuroReport *report,
+                                           guint       cycle,
+                                           guint       number);
+
 /* Shared by the writers. */
 guint       ouro_report_count_objects_in_cycles (OuroReport *report,
                                                  gboolean    garbage);

@@ -180,6 +180,15 @@ text_append_cycle (GString               *out,
     }
 }
 
+void
+ouro_report_append_cycle_text (GString    *out,
+                               OuroReport *report,
+                               guint       cycle,
+                               guint       number)
+{
+  text_append_cycle (out, report, &report->cycles[cycle], number);
+}
+
 /**
  * ouro_report_to_text:
  *

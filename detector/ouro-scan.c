@@ -98,9 +98,9 @@ scan_mark_reachable (OuroGraph *graph)
 
 /* Runs every phase.  Requires the registry locked for a scan.  After it
  * (when it returns TRUE) @graph holds states and cycles. */
-static gboolean
-scan_run_unlocked (OuroGraph     *graph,
-                   OuroScanFlags  flags)
+gboolean
+ouro_scan_run_unlocked (OuroGraph     *graph,
+                        OuroScanFlags  flags)
 {
   OuroRegistry *registry = ouro_registry_get_unlocked ();
 
@@ -146,7 +146,7 @@ ouro_scan (OuroScanFlags flags)
   g_return_val_if_fail ((flags & ~OURO_SCAN_ALL_CYCLES) == 0, NULL);
 
   ouro_registry_lock_for_scan ();
-  if (scan_run_unlocked (&graph, flags))
+  if (ouro_scan_run_unlocked (&graph, flags))
     {
       report = ouro_report_build (&graph, flags);
       ouro_graph_clear (&graph);
@@ -237,7 +237,7 @@ ouro_collect (void)
   guint n_garbage = 0;
 
   ouro_registry_lock_for_scan ();
-  if (scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
+  if (ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
     {
       n_garbage = collect_gather_unlocked (&graph, collectable, refused);
       ouro_graph_clear (&graph);

@@ -8,6 +8,7 @@
 
 #include "ouro-registry-private.h"
 #include "ouro-snapshot.h"
+#include "ouro-snapshot-private.h"
 
 struct _OuroSnapshot {
   GHashTable *counts;     /* interned type name -> count */
@@ -95,6 +96,12 @@ ouro_snapshot_get_count (OuroSnapshot *snapshot,
   g_return_val_if_fail (snapshot != NULL, 0);
   g_return_val_if_fail (type_name != NULL, 0);
   return GPOINTER_TO_UINT (g_hash_table_lookup (snapshot->counts, g_intern_string (type_name)));
+}
+
+GHashTable *
+ouro_snapshot_get_counts_unlocked (OuroSnapshot *snapshot)
+{
+  return snapshot->counts;
 }
 
 /**

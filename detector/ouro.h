@@ -17,4 +17,5 @@
 # include "ouro-scan.h"
 # include "ouro-report.h"
 # include "ouro-snapshot.h"
+# include "ouro-leak-check.h"
 #undef OURO_INSIDE

@@ -1,0 +1,204 @@
+/* ouro-holders.c — the chain of strong references that keeps an object
+ * alive (heapgraph's find_roots, objgraph's find_backref_chain).
+ *
+ * MT safe: one scan under the registry lock, like ouro_scan ().
+ *
+ * After the scan's phases, the edges are transposed (one counting pass,
+ * one filling pass: CSR of predecessors) and a breadth-first search runs
+ * backwards from the object until it meets a node held from outside
+ * (refcount above the references visited), an inconsistent or a dying
+ * one: the shortest chain of holders.  Labels are found by traversing each
+ * holder on the chain once more, for the edge to the next.
+ */
+#include "config.h"
+
+#include "ouro-graph-private.h"
+#include "ouro-holders-private.h"
+#include "ouro-registry-private.h"
+
+#define HOLDERS_ROOT_BITS (OURO_NODE_ROOT | OURO_NODE_INCONSISTENT | OURO_NODE_DYING)
+
+typedef struct {
+  gpointer    target;
+  const char *label;    /* first label seen for target */
+} LabelFinder;
+
+static void
+holders_find_label (gpointer    target,
+                    const char *label,
+                    gpointer    user_data)
+{
+  LabelFinder *finder = user_data;
+
+  if (finder->label == NULL && target == finder->target)
+    finder->label = label != NULL ? label : "(unlabelled)";
+}
+
+static void
+holders_append_object (GString         *out,
+                       const OuroGraph *graph,
+                       guint32          node)
+{
+  const OuroClass *klass = graph->classes[node];
+  gpointer object = graph->objects[node];
+  const char *type_name = ouro_class_get_type_name (klass, object);
+  char *description = klass->describe != NULL ? klass->describe (object) : NULL;
+
+  if (description != NULL && g_str_has_prefix (description, type_name))
+    g_string_append (out, description);
+  else if (description != NULL)
+    g_string_append_printf (out, "%s %p %s", type_name, object, description);
+  else
+    g_string_append_printf (out, "%s %p", type_name, object);
+  g_free (description);
+}
+
+/* Returns the newest node of @type_name, or OURO_NODE_NONE. */
+static guint32
+holders_find_newest (const OuroGraph *graph,
+                     const char      *type_name)
+{
+  for (guint32 v = graph->n_nodes; v > 0; v--)
+    if (strcmp (ouro_class_get_type_name (graph->classes[v - 1], graph->objects[v - 1]),
+                type_name) == 0)
+      return v - 1;
+  return OURO_NODE_NONE;
+}
+
+/* After it: parent[v] is the successor of v on a shortest path from v to
+ * @start along edges (v holds parent[v]), for every node the backward
+ * search reached; returns the first root it met, or OURO_NODE_NONE. */
+static guint32
+holders_search_back (const OuroGraph *graph,
+                     guint32          start,
+                     guint32         *parent)
+{
+  guint32 n = graph->n_nodes;
+  guint32 *in_start = g_new0 (guint32, n + 1);
+  guint32 *in_source = g_new (guint32, MAX (graph->n_edges, 1));
+  guint32 *fill = g_new (guint32, MAX (n, 1));
+  guint32 *queue = g_new (guint32, MAX (n, 1));
+  guint32 head = 0, tail = 0, found = OURO_NODE_NONE;
+
+  /* Transpose: count, prefix-sum, fill. */
+  for (guint32 e = 0; e < graph->n_edges; e++)
+    in_start[graph->edge_target[e] + 1]++;
+  for (guint32 v = 0; v < n; v++)
+    in_start[v + 1] += in_start[v];
+  memcpy (fill, in_start, n * sizeof (guint32));
+  for (guint32 v = 0; v < n; v++)
+    for (guint32 e = graph->edge_start[v]; e < graph->edge_start[v + 1]; e++)
+      in_source[fill[graph->edge_target[e]]++] = v;
+
+  for (guint32 v = 0; v < n; v++)
+    parent[v] = OURO_NODE_NONE;
+  parent[start] = start;
+  queue[tail++] = start;
+
+  /* Invariant: queue[head, tail) are reached nodes whose holders are not
+   * yet looked at; parent[] leads each reached node back to start. */
+  while (head < tail && found == OURO_NODE_NONE)
+    {
+      guint32 v = queue[head++];
+
+      if (graph->state[v] & HOLDERS_ROOT_BITS)
+        {
+          found = v;
+          break;
+        }
+      for (guint32 i = in_start[v]; i < in_start[v + 1]; i++)
+        {
+          guint32 holder = in_source[i];
+
+          if (parent[holder] != OURO_NODE_NONE)
+            continue;
+          parent[holder] = v;
+          queue[tail++] = holder;
+        }
+    }
+
+  g_free (in_start);
+  g_free (in_source);
+  g_free (fill);
+  g_free (queue);
+  return found;
+}
+
+char *
+ouro_holders_describe_newest (const char *type_name,
+                              const char *indent)
+{
+  OuroGraph graph;
+  GString *out = NULL;
+  guint32 sample, root;
+  guint32 *parent;
+
+  g_return_val_if_fail (type_name != NULL, NULL);
+  if (indent == NULL)
+    indent = "";
+
+  ouro_registry_lock_for_scan ();
+  if (!ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
+    {
+      ouro_registry_unlock_after_scan ();
+      return NULL;
+    }
+
+  sample = holders_find_newest (&graph, type_name);
+  if (sample != OURO_NODE_NONE)
+    {
+      parent = g_new (guint32, MAX (graph.n_nodes, 1));
+      root = holders_search_back (&graph, sample, parent);
+
+      out = g_string_new (NULL);
+      g_string_append_printf (out, "%snewest: ", indent);
+      holders_append_object (out, &graph, sample);
+      g_string_append_c (out, '\n');
+
+      if (root == OURO_NODE_NONE)
+        g_string_append_printf (out, "%s  held only by garbage (see the cycles above)\n", indent);
+      else
+        {
+          GArray *path = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+          /* parent[] leads from the root down to the sample; read it back
+           * to front, so each line names a holder and the reference by
+           * which it holds the object on the line before. */
+          for (guint32 u = root; u != sample; u = parent[u])
+            g_array_append_val (path, u);
+          for (guint i = path->len; i > 0; i--)
+            {
+              guint32 holder = g_array_index (path, guint32, i - 1);
+              guint32 held = i < path->len ? g_array_index (path, guint32, i) : sample;
+              LabelFinder finder = { graph.objects[held], NULL };
+
+              graph.classes[holder]->traverse (graph.objects[holder], holders_find_label, &finder);
+              g_string_append_printf (out, "%s  <- [%s] of ", indent,
+                                      finder.label != NULL ? finder.label : "(unlabelled)");
+              holders_append_object (out, &graph, holder);
+              g_string_append_c (out, '\n');
+            }
+          g_array_unref (path);
+
+          if (graph.state[root] & OURO_NODE_INCONSISTENT)
+            g_string_append_printf (out, "%s  (held as live: its traverse reports more references "
+                                    "than its refcount allows)\n", indent);
+          else if (graph.state[root] & OURO_NODE_DYING)
+            g_string_append_printf (out, "%s  (held by an object being finalized)\n", indent);
+          else
+            {
+              guint unexplained = graph.refcounts[root] - graph.visits[root];
+              g_string_append_printf (out, "%s  held by %u unexplained %s (from outside the "
+                                      "tracked objects: a global, a local, a toggle reference, an "
+                                      "untracked holder)\n",
+                                      indent, unexplained,
+                                      unexplained == 1 ? "reference" : "references");
+            }
+        }
+      g_free (parent);
+    }
+
+  ouro_graph_clear (&graph);
+  ouro_registry_unlock_after_scan ();
+  return out != NULL ? g_string_free (out, FALSE) : NULL;
+}
