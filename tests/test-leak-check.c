@@ -145,6 +145,40 @@ test_release_on_idle_passes (void)
   g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
 }
 
+static gboolean
+rearm_forever (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static guint busy_source;
+
+static void
+scenario_busy_and_leaky (gpointer user_data)
+{
+  if (busy_source == 0)
+    busy_source = g_idle_add (rearm_forever, NULL);
+  scenario_cycle (NULL);
+}
+
+/* A scenario whose main loop never goes idle cannot hang the check, and
+ * the report says the loop was busy. */
+static void
+test_busy_main_loop_bounded (void)
+{
+  OuroLeakCheck *check = ouro_leak_check_new ();
+  char *report = NULL;
+
+  ouro_leak_check_set_settle_limit (check, 50);
+  g_assert_false (ouro_leak_check_run (check, scenario_busy_and_leaky, NULL, 3, &report));
+  g_assert_nonnull (strstr (report, "note: the main context was still busy after 50 iterations"));
+  g_free (report);
+  g_source_remove (busy_source);
+  busy_source = 0;
+  ouro_leak_check_free (check);
+  collect_all ();
+}
+
 /* Pre-existing garbage (from before the measured runs) is not this
  * scenario's leak. */
 static void
@@ -367,6 +401,7 @@ main (int    argc,
   g_test_add_func ("/leak-check/growth-fails-with-holder-chain", test_growth_fails_with_holder_chain);
   g_test_add_func ("/leak-check/clean-passes", test_clean_passes);
   g_test_add_func ("/leak-check/release-on-idle-passes", test_release_on_idle_passes);
+  g_test_add_func ("/leak-check/busy-main-loop-bounded", test_busy_main_loop_bounded);
   g_test_add_func ("/leak-check/older-garbage-ignored", test_older_garbage_ignored);
   g_test_add_func ("/leak-check/fingerprints-stable", test_fingerprints_are_stable);
   g_test_add_func ("/leak-check/suppressions", test_suppressions);
