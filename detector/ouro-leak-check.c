@@ -327,22 +327,21 @@ leak_check_compare_growth (gconstpointer a,
   return strcmp (ga->type_name, gb->type_name);
 }
 
-/* Whether @cycle fails the check: garbage, with a member created during
- * the measured runs, not suppressed by fingerprint, not made only of
- * ignored types. */
-static gboolean
-leak_check_cycle_counts (OuroLeakCheck *check,
-                         OuroReport    *report,
-                         guint          cycle,
-                         GHashTable    *before)
+/* Returns @cycle's fingerprint when it fails the check (garbage, with a
+ * member created during the measured runs, not suppressed by fingerprint,
+ * not made only of ignored types), NULL otherwise. */
+static char *
+leak_check_failing_fingerprint (OuroLeakCheck *check,
+                                OuroReport    *report,
+                                guint          cycle,
+                                GHashTable    *before)
 {
   const OuroReportCycle *c = &report->cycles[cycle];
   gboolean new_member = FALSE, all_ignored = TRUE;
   char *fingerprint;
-  gboolean suppressed;
 
   if (!c->garbage)
-    return FALSE;
+    return NULL;
   for (guint i = 0; i < c->n_members; i++)
     {
       new_member |= !g_hash_table_contains (before, c->members[i].object);
@@ -351,12 +350,12 @@ leak_check_cycle_counts (OuroLeakCheck *check,
   for (guint i = 0; i < c->n_held; i++)
     new_member |= !g_hash_table_contains (before, c->held[i].object);
   if (!new_member || all_ignored)
-    return FALSE;
+    return NULL;
 
   fingerprint = ouro_report_get_cycle_fingerprint (report, cycle);
-  suppressed = g_hash_table_contains (check->suppressed_cycles, fingerprint);
-  g_free (fingerprint);
-  return !suppressed;
+  if (g_hash_table_contains (check->suppressed_cycles, fingerprint))
+    g_clear_pointer (&fingerprint, g_free);
+  return fingerprint;
 }
 
 /**
@@ -382,6 +381,9 @@ ouro_leak_check_run (OuroLeakCheck   *check,
   GHashTable *before;
   OuroReport *report;
   GArray *grown;
+  GHashTable *shapes;          /* failing fingerprint -> count */
+  GPtrArray *shape_order;      /* failing fingerprints, first seen first */
+  GArray *shape_first;         /* guint: the first cycle of each shape */
   GString *out;
   gboolean settled = TRUE, passed;
   guint n_failing_cycles = 0;
@@ -433,10 +435,29 @@ ouro_leak_check_run (OuroLeakCheck   *check,
     g_array_sort (grown, leak_check_compare_growth);
   }
 
-  /* (a) garbage created during the runs. */
+  /* (a) garbage created during the runs, grouped by shape: a scenario
+   * that leaks every run leaves as many cycles of one fingerprint as runs;
+   * the report shows the first of each, with the count. */
+  shapes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  shape_order = g_ptr_array_new ();
+  shape_first = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint c = 0; c < report->n_cycles; c++)
-    if (leak_check_cycle_counts (check, report, c, before))
+    {
+      char *fingerprint = leak_check_failing_fingerprint (check, report, c, before);
+      gpointer count;
+
+      if (fingerprint == NULL)
+        continue;
       n_failing_cycles++;
+      if (g_hash_table_lookup_extended (shapes, fingerprint, NULL, &count))
+        {
+          g_hash_table_insert (shapes, fingerprint, GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
+          continue;
+        }
+      g_hash_table_insert (shapes, fingerprint, GUINT_TO_POINTER (1));
+      g_ptr_array_add (shape_order, fingerprint);
+      g_array_append_val (shape_first, c);
+    }
 
   passed = n_failing_cycles == 0 && grown->len == 0 && lost_after <= lost_before;
 
@@ -462,44 +483,20 @@ ouro_leak_check_run (OuroLeakCheck   *check,
                             "following a run (a source that keeps re-arming?); objects it "
                             "would release may show as leaks\n", check->settle_limit);
 
-  /* One entry per shape: a scenario that leaks every run leaves as many
-   * cycles of one fingerprint as runs; show the first, with the count. */
-  {
-    GHashTable *shapes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    GPtrArray *order = g_ptr_array_new ();
-    GArray *first = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < shape_order->len; i++)
+    {
+      const char *fingerprint = shape_order->pdata[i];
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (shapes, fingerprint));
 
-    for (guint c = 0; c < report->n_cycles; c++)
-      if (leak_check_cycle_counts (check, report, c, before))
-        {
-          char *fingerprint = ouro_report_get_cycle_fingerprint (report, c);
-          gpointer count;
-
-          if (g_hash_table_lookup_extended (shapes, fingerprint, NULL, &count))
-            {
-              g_hash_table_insert (shapes, fingerprint, GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
-              continue;
-            }
-          g_hash_table_insert (shapes, fingerprint, GUINT_TO_POINTER (1));
-          g_ptr_array_add (order, fingerprint);
-          g_array_append_val (first, c);
-        }
-
-    for (guint i = 0; i < order->len; i++)
-      {
-        const char *fingerprint = order->pdata[i];
-        guint count = GPOINTER_TO_UINT (g_hash_table_lookup (shapes, fingerprint));
-
-        ouro_report_append_cycle_text (out, report, g_array_index (first, guint, i), i + 1);
-        if (count > 1)
-          g_string_append_printf (out, "  and %u more garbage cycles of this shape\n", count - 1);
-        g_string_append_printf (out, "  fingerprint: %s (to suppress: \"cycle %s\")\n",
-                                fingerprint, fingerprint);
-      }
-    g_array_unref (first);
-    g_ptr_array_unref (order);
-    g_hash_table_unref (shapes);
-  }
+      ouro_report_append_cycle_text (out, report, g_array_index (shape_first, guint, i), i + 1);
+      if (count > 1)
+        g_string_append_printf (out, "  and %u more garbage cycles of this shape\n", count - 1);
+      g_string_append_printf (out, "  fingerprint: %s (to suppress: \"cycle %s\")\n",
+                              fingerprint, fingerprint);
+    }
+  g_array_unref (shape_first);
+  g_ptr_array_unref (shape_order);
+  g_hash_table_unref (shapes);
 
   if (grown->len > 0)
     {
