@@ -15,6 +15,7 @@
 #include "ouro-graph-private.h"
 #include "ouro-holders-private.h"
 #include "ouro-registry-private.h"
+#include "ouro-report-private.h"
 
 #define HOLDERS_ROOT_BITS (OURO_NODE_ROOT | OURO_NODE_INCONSISTENT | OURO_NODE_DYING)
 
@@ -44,12 +45,7 @@ holders_append_object (GString         *out,
   const char *type_name = ouro_class_get_type_name (klass, object);
   char *description = klass->describe != NULL ? klass->describe (object) : NULL;
 
-  if (description != NULL && g_str_has_prefix (description, type_name))
-    g_string_append (out, description);
-  else if (description != NULL)
-    g_string_append_printf (out, "%s %p %s", type_name, object, description);
-  else
-    g_string_append_printf (out, "%s %p", type_name, object);
+  ouro_report_append_identity (out, type_name, object, description);
   g_free (description);
 }
 

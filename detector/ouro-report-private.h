@@ -74,6 +74,15 @@ void        ouro_report_append_cycle_text (GString    *out,
                                            guint       cycle,
                                            guint       number);
 
+/* ouro-report-text.c: appends "Type 0xADDR description", or the
+ * description alone when it already starts with the type name (the GObject
+ * glue's describe does), control characters escaped so it stays on one
+ * line.  @description may be NULL. */
+void        ouro_report_append_identity (GString    *out,
+                                         const char *type_name,
+                                         gpointer    object,
+                                         const char *description);
+
 /* Shared by the writers. */
 guint       ouro_report_count_objects_in_cycles (OuroReport *report,
                                                  gboolean    garbage);

@@ -46,20 +46,27 @@ text_append_one_line (GString    *out,
     }
 }
 
-/* Appends "Type 0xADDR description", or the description alone when it
- * already starts with the type name (the GObject glue's describe does). */
+void
+ouro_report_append_identity (GString    *out,
+                             const char *type_name,
+                             gpointer    object,
+                             const char *description)
+{
+  if (description == NULL || !g_str_has_prefix (description, type_name))
+    g_string_append_printf (out, "%s %p", type_name, object);
+  if (description != NULL)
+    {
+      if (!g_str_has_prefix (description, type_name))
+        g_string_append_c (out, ' ');
+      text_append_one_line (out, description);
+    }
+}
+
 static void
 text_append_identity (GString                *out,
                       const OuroReportObject *object)
 {
-  if (object->description == NULL || !g_str_has_prefix (object->description, object->type_name))
-    g_string_append_printf (out, "%s %p", object->type_name, object->object);
-  if (object->description != NULL)
-    {
-      if (!g_str_has_prefix (object->description, object->type_name))
-        g_string_append_c (out, ' ');
-      text_append_one_line (out, object->description);
-    }
+  ouro_report_append_identity (out, object->type_name, object->object, object->description);
 }
 
 static void
