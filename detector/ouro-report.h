@@ -55,6 +55,69 @@ OURO_AVAILABLE_IN_ALL
 gpointer    ouro_report_get_inconsistent_object (OuroReport *report,
                                                  guint       index);
 
+ /* The live summary (OURO_SCAN_LIVE_SUMMARY; empty otherwise).  Types are
+ * ordered by count, most first, then by name; roots are the live objects
+ * held from outside the tracked ones, in tracking order, at most 1000. */
+OURO_AVAILABLE_IN_ALL
+guint       ouro_report_get_n_alive_types (OuroReport *report);
+OURO_AVAILABLE_IN_ALL
+const char *ouro_report_get_alive_type    (OuroReport *report,
+                                           guint       index,
+                                           guint      *out_count);
+OURO_AVAILABLE_IN_ALL
+guint       ouro_report_get_n_roots       (OuroReport *report);
+OURO_AVAILABLE_IN_ALL
+gpointer    ouro_report_get_root_object   (OuroReport *report,
+                                           guint       index);
+
+/**
+ * OuroExplanation:
+ *
+ * Where one reported object's references were taken, as an explain
+ * function fills it in (opaque; valid only during the call).
+ */
+typedef struct _OuroExplanation OuroExplanation;
+
+/**
+ * OuroExplainFunc:
+ * @object: an object the report shows whose refcount is above the
+ *   references found from tracked objects
+ * @explanation: add the sites of its outstanding references here
+ * @user_data: what ouro_set_explain_func () was given
+ *
+ * Called while a report is built, on the scanning thread with the registry
+ * locked: it must not track, untrack or scan.  The GObject preload's
+ * reference ledger is one.
+ */
+typedef void (*OuroExplainFunc) (gpointer         object,
+                                 OuroExplanation *explanation,
+                                 gpointer         user_data);
+
+/* Sets (or with NULL, unsets) the process's explain function.  MT safe;
+ * takes effect from the next report built. */
+OURO_AVAILABLE_IN_ALL
+void        ouro_set_explain_func         (OuroExplainFunc func,
+                                           gpointer        user_data);
+
+/* Adds one site: @count outstanding references taken at @frames (symbolised
+ * call frames, innermost first, NULL-terminated; copied) by @kind
+ * ("new", "ref", "ref_sink": a static string). */
+OURO_AVAILABLE_IN_ALL
+void        ouro_explanation_add_site     (OuroExplanation    *explanation,
+                                           guint               count,
+                                           const char         *kind,
+                                           const char * const *frames);
+
+/* Reads a report written by ouro_report_to_json () (schema version 1; keys
+ * it does not know are ignored) back into a report whose text, JSON and DOT
+ * forms are the original's.  Objects in it are addresses of another
+ * process: never dereference them.  NULL with @error set on malformed
+ * input. */
+OURO_AVAILABLE_IN_ALL
+OuroReport *ouro_report_new_from_json     (const char *json,
+                                           gssize      length,
+                                           GError    **error);
+
 OURO_AVAILABLE_IN_ALL
 char       *ouro_report_to_text           (OuroReport *report);
 OURO_AVAILABLE_IN_ALL

@@ -18,10 +18,15 @@ G_BEGIN_DECLS
  * @OURO_SCAN_GARBAGE: report garbage cycles and the objects they hold
  * @OURO_SCAN_ALL_CYCLES: also report strong cycles among live objects,
  *   flagged as live
+ * @OURO_SCAN_LIVE_SUMMARY: also count live objects by type and list the
+ *   objects held from outside the tracked ones (refcount above the
+ *   references found), with the reference sites the explain function gives;
+ *   what `ouro run` writes at exit
  */
 typedef enum {
-  OURO_SCAN_GARBAGE    = 0,
-  OURO_SCAN_ALL_CYCLES = 1 << 0,
+  OURO_SCAN_GARBAGE      = 0,
+  OURO_SCAN_ALL_CYCLES   = 1 << 0,
+  OURO_SCAN_LIVE_SUMMARY = 1 << 1,
 } OuroScanFlags;
 
 typedef struct _OuroReport OuroReport;
