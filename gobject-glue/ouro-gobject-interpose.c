@@ -425,6 +425,57 @@ interpose_qdata_forget (GData **datalist,
   g_mutex_unlock (&records_lock);
 }
 
+/* qdata an object sets on itself in its instance init or constructor,
+ * before it is constructed and tracked (g_object_set_data_full (self, ...,
+ * g_object_unref) in init is common): kept per thread, since an object is
+ * built on one thread, until ouro_gobject_interpose_claim_pending () sees
+ * the object constructed.  A ring: the oldest claims go first, which can
+ * only hide an edge.  Claims for datalists that are not a GObject's are
+ * never claimed and simply fall out. */
+#define PENDING_QDATA_MAX 16
+
+typedef struct {
+  GData  **datalist;
+  GQuark   key;
+  gpointer target;
+} PendingQdata;
+
+static __thread PendingQdata pending_qdata[PENDING_QDATA_MAX]
+  __attribute__ ((tls_model ("initial-exec")));
+static __thread guint pending_qdata_next __attribute__ ((tls_model ("initial-exec")));
+static __thread guint pending_qdata_n __attribute__ ((tls_model ("initial-exec")));
+
+static void
+interpose_qdata_defer (GData  **datalist,
+                       GQuark   key,
+                       gpointer target)
+{
+  pending_qdata[pending_qdata_next] = (PendingQdata) { datalist, key, target };
+  pending_qdata_next = (pending_qdata_next + 1) % PENDING_QDATA_MAX;
+  if (pending_qdata_n < PENDING_QDATA_MAX)
+    pending_qdata_n++;
+}
+
+void
+ouro_gobject_interpose_claim_pending (GObject *object)
+{
+  if (G_LIKELY (pending_qdata_n == 0))
+    return;
+  for (guint i = 0; i < PENDING_QDATA_MAX; i++)
+    {
+      PendingQdata *pending = &pending_qdata[i];
+      char *label;
+
+      if (pending->datalist != &object->qdata || pending->target == NULL)
+        continue;
+      label = g_strconcat ("qdata ", g_quark_to_string (pending->key), NULL);
+      ouro_gobject_record_add (object, OURO_RECORD_QDATA, pending->key, pending->target, label);
+      g_free (label);
+      *pending = (PendingQdata) { NULL, 0, NULL };
+      pending_qdata_n--;
+    }
+}
+
 static G_GNUC_NO_INLINE void
 interpose_set_data_full_slow (GData        **datalist,
                               GQuark         key_id,
@@ -443,6 +494,9 @@ interpose_set_data_full_slow (GData        **datalist,
       ouro_gobject_record_add (owner, OURO_RECORD_QDATA, key_id, data, label);
       g_free (label);
     }
+  else if (data != NULL && ouro_gobject_is_unref_func ((gpointer) destroy_func)
+           && ouro_gobject_is_initialized () && key_id != records_quark)
+    interpose_qdata_defer (datalist, key_id, data);
   else
     interpose_qdata_forget (datalist, key_id);
 }

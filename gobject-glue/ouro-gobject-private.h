@@ -54,6 +54,10 @@ void     ouro_gobject_visit_recorded (GObject      *object,
                                       OuroVisitFunc visit,
                                       gpointer      user_data);
 gboolean ouro_gobject_is_unref_func  (gpointer func);
+/* Turns the qdata references @object set on itself before it was tracked
+ * (in its instance init or constructor, on this thread) into records.
+ * Called when @object is constructed. */
+void     ouro_gobject_interpose_claim_pending (GObject *object);
 /* Says (a message) when the interposed functions are not the ones the
  * program calls. */
 void     ouro_gobject_interpose_check (void);

@@ -37,6 +37,7 @@ tracking_constructed (GObject *object)
   if (real_constructed != NULL)
     real_constructed (object);
   ouro_track (object, ouro_gobject_class ());
+  ouro_gobject_interpose_claim_pending (object);
 }
 
 static void

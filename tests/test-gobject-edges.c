@@ -502,6 +502,46 @@ test_qdata_edge (void)
   g_assert_cmpuint (finalized, ==, 2);
 }
 
+/* An object that attaches a child to itself in its instance init, before
+ * it is constructed and tracked: the glue must still see that edge. */
+typedef struct { GObject parent; } InitOwner;
+typedef struct { GObjectClass parent_class; } InitOwnerClass;
+static GType init_owner_get_type (void);
+G_DEFINE_TYPE (InitOwner, init_owner, G_TYPE_OBJECT)
+
+static void
+init_owner_class_init (InitOwnerClass *klass)
+{
+}
+
+static void
+init_owner_init (InitOwner *self)
+{
+  g_object_set_data_full (G_OBJECT (self), "init-child", g_object_new (G_TYPE_OBJECT, NULL),
+                          g_object_unref);
+}
+
+static void
+test_qdata_set_in_init (void)
+{
+  GObject *owner = g_object_new (init_owner_get_type (), NULL);
+  GObject *child = g_object_get_data (owner, "init-child");
+  OuroReport *report;
+  char *text;
+
+  g_object_set_data_full (child, "back", g_object_ref (owner), g_object_unref);
+  g_object_unref (owner);
+
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  text = ouro_report_to_text (report);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  g_assert_nonnull (strstr (text, "--[qdata init-child]-->"));
+  g_assert_nonnull (strstr (text, "--[qdata back]-->"));
+  g_free (text);
+  ouro_report_free (report);
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+}
+
 /* ---- GListStore ------------------------------------------------------- */
 
 static void
@@ -545,6 +585,7 @@ main (int    argc,
   g_test_add_func ("/gobject-edges/handler-closures", test_handler_closures);
   g_test_add_func ("/gobject-edges/connect-object-weak", test_connect_object_is_weak);
   g_test_add_func ("/gobject-edges/qdata", test_qdata_edge);
+  g_test_add_func ("/gobject-edges/qdata-set-in-init", test_qdata_set_in_init);
   g_test_add_func ("/gobject-edges/list-store", test_list_store_items);
 
   return g_test_run ();
