@@ -237,6 +237,30 @@ ouro_gobject_record_remove (GObject        *owner,
   g_mutex_unlock (&records_lock);
 }
 
+void
+ouro_gobject_drop_recorded_qdata (GObject *object)
+{
+  GArray *records;
+  GArray *keys = g_array_new (FALSE, FALSE, sizeof (GQuark));
+
+  interpose_resolve ();
+  g_mutex_lock (&records_lock);
+  records = records_get (&object->qdata, FALSE);
+  for (guint i = 0; records != NULL && i < records->len; i++)
+    {
+      const Record *record = &g_array_index (records, Record, i);
+      if (record->kind == OURO_RECORD_QDATA
+          && g_datalist_id_get_data (&object->qdata, (GQuark) record->id) == record->target)
+        g_array_append_val (keys, record->id);
+    }
+  g_mutex_unlock (&records_lock);
+
+  /* Outside the lock: the destroy notify unrefs, and finalizers run. */
+  for (guint i = 0; i < keys->len; i++)
+    g_object_set_qdata (object, g_array_index (keys, GQuark, i), NULL);
+  g_array_unref (keys);
+}
+
 /* Whether @record still holds, read from GLib and GTK now. */
 static gboolean
 records_still_hold (GObject      *object,

@@ -50,6 +50,10 @@ void     ouro_gobject_record_add     (GObject        *owner,
 void     ouro_gobject_record_remove  (GObject        *owner,
                                       OuroRecordKind  kind,
                                       gpointer        target);
+/* Unsets the qdata entries recorded as holding a reference (their destroy
+ * notify drops it): dispose leaves qdata alone until finalize, so this is
+ * what breaks a cycle made of qdata.  Not under any Ouro lock. */
+void     ouro_gobject_drop_recorded_qdata (GObject *object);
 void     ouro_gobject_visit_recorded (GObject      *object,
                                       OuroVisitFunc visit,
                                       gpointer      user_data);

@@ -211,7 +211,9 @@ gobject_unref (gpointer object)
 }
 
 /* What ouro_collect () calls between its ref and unref: dispose drops the
- * references the object holds, which is what breaks the cycle.  A GTK
+ * references the object holds, which is what breaks the cycle, and so does
+ * unsetting the qdata recorded as holding references (dispose keeps qdata
+ * until finalize).  A GTK
  * widget that still has a parent is left to it: GTK forbids disposing a
  * parented widget (and loops in the parent's dispose after that), and a
  * garbage widget's parent is garbage too (a live one would keep it live),
@@ -222,6 +224,7 @@ gobject_clear (gpointer object)
   if (ouro_gobject_gtk_widget_has_parent (object))
     return;
   g_object_run_dispose (object);
+  ouro_gobject_drop_recorded_qdata (object);
 }
 
 static gsize

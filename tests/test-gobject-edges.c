@@ -539,7 +539,14 @@ test_qdata_set_in_init (void)
   g_assert_nonnull (strstr (text, "--[qdata back]-->"));
   g_free (text);
   ouro_report_free (report);
+
+  /* Dispose leaves qdata alone: collect must unset the recorded entries. */
+  g_object_weak_ref (child, (GWeakNotify) g_nullify_pointer, &child);
   g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_null (child);
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  ouro_report_free (report);
 }
 
 /* ---- GListStore ------------------------------------------------------- */
