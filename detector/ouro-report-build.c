@@ -22,18 +22,36 @@
  * back-reference; GObjects created in their owner's init are tracked
  * first, which is why edge kinds come first.
  * Weak edges (ouro_visit_weak) are shown, never suggested, never counted.
+ *
+ * Detail is bounded: descriptions, and the explain function's reference
+ * sites, are captured for the first OURO_REPORT_MAX_DESCRIBED objects in
+ * the order they are built (inconsistent objects, cycle members, held
+ * garbage, then the live summary's roots); an object costs one from that
+ * budget when it has either.  The explain function is called, with the
+ * registry locked, for each such object whose refcount is above the
+ * references found: never garbage, every root while the budget lasts.
+ *
+ * The explain function itself is process-wide state, set from any thread:
+ * a mutex guards it, and a build reads it once, when it starts.
  */
 #include "config.h"
 
 #include "ouro-report-private.h"
+#include "ouro-report.h"
+
+static GMutex           build_explain_lock;
+static OuroExplainFunc  build_explain_func;
+static gpointer         build_explain_data;
 
 typedef struct {
   OuroGraph        *graph;
   guint32          *ordered;        /* cycle members in cycle order, laid out as cycle_nodes */
   const char      **type_names;     /* [n_nodes], filled for cycle members */
   guint32          *cycle_rank;     /* report position -> graph cycle */
-  guint             budget;         /* descriptions left to capture */
+  guint             budget;         /* objects left to describe and explain */
   gboolean          truncated;
+  OuroExplainFunc   explain_func;   /* as set when the build started */
+  gpointer          explain_data;
   const OuroClass  *last_class;     /* one-entry caches for interning */
   const char       *last_raw_type;
   const char       *last_type;
@@ -70,8 +88,110 @@ build_class_name (Builder         *builder,
   return builder->last_class_name;
 }
 
-/* After it: @out describes @node; its description is captured, as valid
- * UTF-8, while the report's budget lasts. */
+/**
+ * ouro_set_explain_func:
+ * @func: (nullable): called for each object a report shows whose refcount
+ *   is above the references found, or NULL for none
+ * @user_data: passed to @func
+ *
+ * Sets the process's explain function: the source of the reference sites
+ * reports show (the GObject preload's reference ledger is one).  MT safe;
+ * a report being built when it changes still uses the one it started with,
+ * so @user_data must outlive a scan running at the time.
+ */
+void
+ouro_set_explain_func (OuroExplainFunc func,
+                       gpointer        user_data)
+{
+  g_mutex_lock (&build_explain_lock);
+  build_explain_func = func;
+  build_explain_data = func != NULL ? user_data : NULL;
+  g_mutex_unlock (&build_explain_lock);
+}
+
+/* Returns @text as an interned string, made valid UTF-8 first. */
+static const char *
+build_intern_valid (const char *text)
+{
+  char *valid;
+  const char *interned;
+
+  if (g_utf8_validate (text, -1, NULL))
+    return g_intern_string (text);
+  valid = g_utf8_make_valid (text, -1);
+  interned = g_intern_string (valid);
+  g_free (valid);
+  return interned;
+}
+
+/**
+ * ouro_explanation_add_site:
+ * @explanation: what the explain function was given
+ * @count: references taken at this site and not yet released; at least 1
+ * @kind: how they were taken ("new", "ref", "ref_sink")
+ * @frames: (nullable) (array zero-terminated=1): symbolised call frames,
+ *   innermost first ("app_window_setup (app-window.c:71)"); copied, made
+ *   valid UTF-8
+ *
+ * Adds one site to the object being explained.  A report keeps the first
+ * 64 sites of an object and counts the rest.  Only valid inside the
+ * explain function's call.
+ */
+void
+ouro_explanation_add_site (OuroExplanation    *explanation,
+                           guint               count,
+                           const char         *kind,
+                           const char * const *frames)
+{
+  OuroReportSite *site;
+  guint n_frames = 0;
+
+  g_return_if_fail (explanation != NULL);
+  g_return_if_fail (kind != NULL);
+  g_return_if_fail (count > 0);
+
+  if (explanation->n_sites == OURO_REPORT_MAX_SITES)
+    {
+      explanation->n_sites_dropped++;
+      explanation->n_references_dropped += count;
+      return;
+    }
+  if (explanation->n_sites == explanation->allocated)
+    {
+      explanation->allocated = MIN (MAX (explanation->allocated * 2, 4), OURO_REPORT_MAX_SITES);
+      explanation->sites = g_renew (OuroReportSite, explanation->sites, explanation->allocated);
+    }
+
+  site = &explanation->sites[explanation->n_sites++];
+  site->count = count;
+  site->kind = build_intern_valid (kind);
+  while (frames != NULL && frames[n_frames] != NULL)
+    n_frames++;
+  site->frames = g_new (char *, n_frames + 1);
+  for (guint i = 0; i < n_frames; i++)
+    site->frames[i] = g_utf8_make_valid (frames[i], -1);
+  site->frames[n_frames] = NULL;
+}
+
+/* After it: @out holds what the explain function says of its object, and
+ * explained_by_ledger is set. */
+static void
+build_explain (Builder          *builder,
+               OuroReportObject *out)
+{
+  OuroExplanation explanation = { 0, };
+
+  builder->explain_func (out->object, &explanation, builder->explain_data);
+  out->explained_by_ledger = TRUE;
+  out->sites = explanation.sites;
+  out->n_sites = explanation.n_sites;
+  out->n_sites_dropped = explanation.n_sites_dropped;
+  out->n_references_dropped = explanation.n_references_dropped;
+}
+
+/* After it: @out describes @node; while the report's budget lasts, its
+ * description is captured, as valid UTF-8, and when its refcount is above
+ * the references found, the explain function's sites. */
 static void
 build_object (Builder          *builder,
               guint32           node,
@@ -79,8 +199,10 @@ build_object (Builder          *builder,
 {
   OuroGraph *graph = builder->graph;
   const OuroClass *klass = graph->classes[node];
+  gboolean wants_explanation;
   char *description;
 
+  memset (out, 0, sizeof *out);
   out->object = graph->objects[node];
   out->type_name = builder->type_names[node] != NULL ? builder->type_names[node]
                                                      : build_type_name (builder, node);
@@ -88,15 +210,22 @@ build_object (Builder          *builder,
   out->refcount = graph->refcounts[node];
   out->explained = graph->visits[node];
   out->node = node;
-  out->description = NULL;
-  if (klass->describe == NULL)
+  wants_explanation = builder->explain_func != NULL && out->refcount > out->explained;
+  if (klass->describe == NULL && !wants_explanation)
     return;
   if (builder->budget == 0)
     {
-      builder->truncated = TRUE;
+      /* "descriptions_truncated" means what it says: a missing explanation
+       * shows as explained_by_ledger unset. */
+      if (klass->describe != NULL)
+        builder->truncated = TRUE;
       return;
     }
   builder->budget--;
+  if (wants_explanation)
+    build_explain (builder, out);
+  if (klass->describe == NULL)
+    return;
   description = klass->describe (out->object);
   if (description != NULL && !g_utf8_validate (description, -1, NULL))
     {
@@ -377,6 +506,87 @@ build_cycle_edges (Builder         *builder,
       cycle->weak_edge = (gint) e;
 }
 
+static gint
+build_compare_type_counts (gconstpointer a,
+                           gconstpointer b)
+{
+  const OuroReportTypeCount *ta = a, *tb = b;
+
+  if (ta->count != tb->count)
+    return ta->count > tb->count ? -1 : 1;
+  return strcmp (ta->type_name, tb->type_name);
+}
+
+/* Live and not being finalized: what the summary counts. */
+static gboolean
+build_is_alive (const OuroGraph *graph,
+                guint32          node)
+{
+  return (graph->state[node] & (OURO_NODE_LIVE | OURO_NODE_DYING)) == OURO_NODE_LIVE;
+}
+
+/* After it: @report's alive_by_type counts every live node that is not
+ * dying by type name, most numerous first, then by name. */
+static void
+build_count_alive (Builder    *builder,
+                   OuroReport *report)
+{
+  OuroGraph *graph = builder->graph;
+  GHashTable *index_of = g_hash_table_new (NULL, NULL);   /* interned name -> index + 1 */
+  GArray *counts = g_array_new (FALSE, FALSE, sizeof (OuroReportTypeCount));
+  const char *last_type = NULL;
+  guint last_index = 0;
+
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    {
+      const char *type;
+
+      if (!build_is_alive (graph, v))
+        continue;
+      type = builder->type_names[v] != NULL ? builder->type_names[v] : build_type_name (builder, v);
+      /* Objects of one type often come in runs: skip the lookup then. */
+      if (type != last_type)
+        {
+          last_index = GPOINTER_TO_UINT (g_hash_table_lookup (index_of, type));
+          if (last_index == 0)
+            {
+              OuroReportTypeCount entry = { type, 0 };
+              g_array_append_val (counts, entry);
+              last_index = counts->len;
+              g_hash_table_insert (index_of, (gpointer) type, GUINT_TO_POINTER (last_index));
+            }
+          last_type = type;
+        }
+      g_array_index (counts, OuroReportTypeCount, last_index - 1).count++;
+    }
+
+  g_array_sort (counts, build_compare_type_counts);
+  report->n_alive_types = counts->len;
+  report->alive_by_type = (OuroReportTypeCount *) (gpointer) g_array_free (counts, FALSE);
+  g_hash_table_unref (index_of);
+}
+
+/* After it: @report's roots list the first OURO_REPORT_MAX_LISTED live
+ * nodes held from outside (not dying), in tracking order, and n_roots
+ * counts them all.  Run last: roots get what is left of the description
+ * budget. */
+static void
+build_list_roots (Builder    *builder,
+                  OuroReport *report)
+{
+  OuroGraph *graph = builder->graph;
+
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    if ((graph->state[v] & OURO_NODE_ROOT) && build_is_alive (graph, v))
+      report->n_roots++;
+
+  report->n_roots_listed = MIN (report->n_roots, OURO_REPORT_MAX_LISTED);
+  report->roots = g_new0 (OuroReportObject, MAX (report->n_roots_listed, 1));
+  for (guint32 v = 0, i = 0; v < graph->n_nodes && i < report->n_roots_listed; v++)
+    if ((graph->state[v] & OURO_NODE_ROOT) && build_is_alive (graph, v))
+      build_object (builder, v, &report->roots[i++]);
+}
+
 OuroReport *
 ouro_report_build (OuroGraph     *graph,
                    OuroScanFlags  flags)
@@ -390,6 +600,10 @@ ouro_report_build (OuroGraph     *graph,
   builder.graph = graph;
   builder.type_names = g_new0 (const char *, MAX (graph->n_nodes, 1));
   builder.budget = OURO_REPORT_MAX_DESCRIBED;
+  g_mutex_lock (&build_explain_lock);
+  builder.explain_func = build_explain_func;
+  builder.explain_data = build_explain_data;
+  g_mutex_unlock (&build_explain_lock);
 
   report->flags = flags;
   report->n_tracked = graph->n_nodes;
@@ -428,6 +642,7 @@ ouro_report_build (OuroGraph     *graph,
       guint32 first = graph->cycle_start[c];
 
       cycle->n_members = graph->cycle_start[c + 1] - first;
+      cycle->n_members_total = cycle->n_members;
       cycle->garbage = ouro_graph_is_garbage (graph, graph->cycle_nodes[first]);
       cycle->members = g_new (OuroReportObject, cycle->n_members);
       for (guint i = 0; i < cycle->n_members; i++)
@@ -448,6 +663,7 @@ ouro_report_build (OuroGraph     *graph,
 
   for (guint32 rank = 0; rank < graph->n_cycles; rank++)
     {
+      report->cycles[rank].n_held_total = report->cycles[rank].n_held;
       build_cycle_edges (&builder, &report->cycles[rank]);
       if (report->cycles[rank].garbage)
         n_garbage_seen += report->cycles[rank].n_members;
@@ -458,6 +674,13 @@ ouro_report_build (OuroGraph     *graph,
   for (guint32 v = 0, i = 0; v < graph->n_nodes; v++)
     if (ouro_graph_is_garbage (graph, v))
       report->garbage_sorted[i++] = graph->objects[v];
+  report->n_garbage_sorted = report->n_garbage;
+
+  if (flags & OURO_SCAN_LIVE_SUMMARY)
+    {
+      build_count_alive (&builder, report);
+      build_list_roots (&builder, report);
+    }
 
   report->n_described = OURO_REPORT_MAX_DESCRIBED - builder.budget;
   report->truncated = builder.truncated;

@@ -38,11 +38,10 @@ dot_append_node (GString                *out,
 {
   char address[32];
 
-  g_snprintf (address, sizeof address, "%p", object->object);
   g_string_append_printf (out, "    %s [label=\"", id);
   dot_append_escaped (out, object->type_name);
   g_string_append (out, "\\n");
-  dot_append_escaped (out, address);
+  dot_append_escaped (out, ouro_report_object_address (object, address));
   if (object->description != NULL)
     {
       g_string_append (out, "\\n");
@@ -62,8 +61,8 @@ dot_append_cycle (GString               *out,
   g_string_append_printf (out, "  subgraph cluster_%u {\n"
                           "    label=\"%s cycle %u: %u object%s\";\n"
                           "    color=\"%s\";\n",
-                          c, cycle->garbage ? "garbage" : "live", c + 1, cycle->n_members,
-                          cycle->n_members == 1 ? "" : "s",
+                          c, cycle->garbage ? "garbage" : "live", c + 1, cycle->n_members_total,
+                          cycle->n_members_total == 1 ? "" : "s",
                           cycle->garbage ? "#cc0000" : "#888888");
 
   for (guint i = 0; i < n_shown; i++)
@@ -72,9 +71,9 @@ dot_append_cycle (GString               *out,
       g_snprintf (id, sizeof id, "c%u_m%u", c, i);
       dot_append_node (out, id, &cycle->members[i], "");
     }
-  if (n_shown < cycle->n_members)
+  if (n_shown < cycle->n_members_total)
     g_string_append_printf (out, "    c%u_more [shape=note, label=\"... and %u more members\"];\n",
-                            c, cycle->n_members - n_shown);
+                            c, cycle->n_members_total - n_shown);
 
   for (guint e = 0; e < cycle->n_edges; e++)
     {
@@ -95,17 +94,17 @@ dot_append_cycle (GString               *out,
       g_string_append (out, "];\n");
     }
 
-  if (cycle->n_held > 0)
+  if (cycle->n_held_total > 0)
     {
       g_string_append_printf (out, "    c%u_held [shape=note, color=\"#888888\", label=\"also garbage, "
-                              "held by this cycle: %u object%s", c, cycle->n_held,
-                              cycle->n_held == 1 ? "" : "s");
+                              "held by this cycle: %u object%s", c, cycle->n_held_total,
+                              cycle->n_held_total == 1 ? "" : "s");
       for (guint i = 0; i < MIN (cycle->n_held, 5); i++)
         {
           g_string_append (out, "\\n");
           dot_append_escaped (out, cycle->held[i].type_name);
         }
-      if (cycle->n_held > 5)
+      if (cycle->n_held_total > 5)
         g_string_append (out, "\\n...");
       g_string_append_printf (out, "\"];\n    c%u_m0 -> c%u_held [style=dotted, color=\"#888888\"];\n",
                               c, c);

@@ -3,8 +3,11 @@
  * MT safe: reads an immutable report.
  *
  * The schema is documented in docs/report-json.md; keys are stable, and
- * "version" changes when a key changes meaning or goes away.  Strings are
- * escaped per RFC 8259; bytes that are not UTF-8 become U+FFFD.
+ * "version" changes when a key changes meaning or goes away; keys added
+ * within a version (the live summary, an object's "references") are
+ * written only when they have something to say, so older reports stay
+ * byte for byte what they were.  Strings are escaped per RFC 8259; bytes
+ * that are not UTF-8 become U+FFFD.  ouro-report-load.c reads it back.
  */
 #include "config.h"
 
@@ -13,10 +16,6 @@
 
 #define JSON_SCHEMA_VERSION 1
 
-/* Members and held objects listed per cycle; "size" and "n_held" give the
- * full counts, so a leak of a million objects writes kilobytes, not a
- * hundred megabytes. */
-#define JSON_MAX_LISTED 1000
 
 static void
 json_append_string (GString    *out,
@@ -54,6 +53,36 @@ json_append_string (GString    *out,
   g_free (valid);
 }
 
+/* Appends ", \"references\": {...}" for an object the explain function
+ * was asked about; nothing for the others, so reports without an explain
+ * function read as they always have. */
+static void
+json_append_references (GString                *out,
+                        const OuroReportObject *object)
+{
+  if (!object->explained_by_ledger)
+    return;
+  g_string_append (out, ", \"references\": { \"sites\": [");
+  for (guint i = 0; i < object->n_sites; i++)
+    {
+      const OuroReportSite *site = &object->sites[i];
+
+      g_string_append_printf (out, "%s{ \"count\": %u, \"kind\": ", i > 0 ? ", " : " ", site->count);
+      json_append_string (out, site->kind);
+      g_string_append (out, ", \"frames\": [");
+      for (guint f = 0; site->frames[f] != NULL; f++)
+        {
+          g_string_append (out, f > 0 ? ", " : " ");
+          json_append_string (out, site->frames[f]);
+        }
+      g_string_append (out, site->frames[0] != NULL ? " ] }" : "] }");
+    }
+  g_string_append_printf (out, "%s], \"n_sites_dropped\": %u, \"n_references_dropped\": %"
+                          G_GUINT64_FORMAT " }",
+                          object->n_sites > 0 ? " " : "", object->n_sites_dropped,
+                          object->n_references_dropped);
+}
+
 static void
 json_append_object (GString                *out,
                     const OuroReportObject *object,
@@ -61,17 +90,18 @@ json_append_object (GString                *out,
 {
   char address[32];
 
-  g_snprintf (address, sizeof address, "%p", object->object);
   g_string_append_printf (out, "%s{ \"address\": ", indent);
-  json_append_string (out, address);
+  json_append_string (out, ouro_report_object_address (object, address));
   g_string_append (out, ", \"type\": ");
   json_append_string (out, object->type_name);
   g_string_append (out, ", \"class\": ");
   json_append_string (out, object->class_name);
   g_string_append (out, ", \"description\": ");
   json_append_string (out, object->description);
-  g_string_append_printf (out, ", \"refcount\": %u, \"explained\": %u }",
+  g_string_append_printf (out, ", \"refcount\": %u, \"explained\": %u",
                           object->refcount, object->explained);
+  json_append_references (out, object);
+  g_string_append (out, " }");
 }
 
 static void
@@ -99,13 +129,13 @@ static void
 json_append_cycle (GString               *out,
                    const OuroReportCycle *cycle)
 {
-  guint n_members_listed = MIN (cycle->n_members, JSON_MAX_LISTED);
-  guint n_held_listed = MIN (cycle->n_held, JSON_MAX_LISTED);
+  guint n_members_listed = MIN (cycle->n_members, OURO_REPORT_MAX_LISTED);
+  guint n_held_listed = MIN (cycle->n_held, OURO_REPORT_MAX_LISTED);
 
   g_string_append_printf (out, "    {\n      \"garbage\": %s,\n      \"size\": %u,\n"
                           "      \"members_truncated\": %s,\n",
-                          cycle->garbage ? "true" : "false", cycle->n_members,
-                          n_members_listed < cycle->n_members ? "true" : "false");
+                          cycle->garbage ? "true" : "false", cycle->n_members_total,
+                          n_members_listed < cycle->n_members_total ? "true" : "false");
   g_string_append (out, "      \"members\": ");
   json_append_objects (out, cycle->members, n_members_listed, "        ");
   g_string_append (out, ",\n      \"edges\": ");
@@ -133,10 +163,39 @@ json_append_cycle (GString               *out,
   else
     g_string_append (out, ",\n      \"suggested_weak_edge\": null");
   g_string_append_printf (out, ",\n      \"n_held\": %u,\n      \"held_truncated\": %s",
-                          cycle->n_held, n_held_listed < cycle->n_held ? "true" : "false");
+                          cycle->n_held_total,
+                          n_held_listed < cycle->n_held_total ? "true" : "false");
   g_string_append (out, ",\n      \"held\": ");
   json_append_objects (out, cycle->held, n_held_listed, "        ");
   g_string_append (out, "\n    }");
+}
+
+/* Appends the live summary's keys, after "inconsistent": written only with
+ * the summary, so reports without it are what they always were. */
+static void
+json_append_live_summary (GString          *out,
+                          const OuroReport *report)
+{
+  guint n_roots_listed = MIN (report->n_roots_listed, OURO_REPORT_MAX_LISTED);
+
+  g_string_append (out, ",\n  \"live_summary\": true,\n  \"alive_by_type\": ");
+  if (report->n_alive_types == 0)
+    g_string_append (out, "[]");
+  else
+    {
+      g_string_append (out, "[\n");
+      for (guint i = 0; i < report->n_alive_types; i++)
+        {
+          g_string_append (out, "    { \"type\": ");
+          json_append_string (out, report->alive_by_type[i].type_name);
+          g_string_append_printf (out, ", \"count\": %u }%s\n", report->alive_by_type[i].count,
+                                  i + 1 < report->n_alive_types ? "," : "");
+        }
+      g_string_append (out, "  ]");
+    }
+  g_string_append_printf (out, ",\n  \"n_roots\": %u,\n  \"roots_truncated\": %s,\n  \"roots\": ",
+                          report->n_roots, n_roots_listed < report->n_roots ? "true" : "false");
+  json_append_objects (out, report->roots, n_roots_listed, "    ");
 }
 
 /**
@@ -185,6 +244,8 @@ ouro_report_to_json (OuroReport *report)
     }
   g_string_append (out, ",\n  \"inconsistent\": ");
   json_append_objects (out, report->inconsistent, report->n_inconsistent, "    ");
+  if (report->flags & OURO_SCAN_LIVE_SUMMARY)
+    json_append_live_summary (out, report);
   g_string_append (out, "\n}\n");
 
   return g_string_free (out, FALSE);

@@ -1,5 +1,5 @@
-/* ouro-report-private.h — the layout of OuroReport, shared by the builder
- * and the writers.
+/* ouro-report-private.h — the layout of OuroReport, shared by the builder,
+ * the JSON loader and the writers.
  *
  * A report is immutable once built; see ouro-report.h for thread safety.
  */
@@ -16,15 +16,52 @@ G_BEGIN_DECLS
 #define OURO_REPORT_MAX_DESCRIBED 1000
 G_STATIC_ASSERT (OURO_REPORT_MAX_DESCRIBED <= 1000);   /* JSON lists 1000 members */
 
+/* Objects JSON lists per array (a cycle's members, its held objects, the
+ * live summary's roots); the counts beside them give the totals, so a leak
+ * of a million objects writes kilobytes, not a hundred megabytes.  Also
+ * how many roots a report keeps. */
+#define OURO_REPORT_MAX_LISTED 1000
+
+/* Sites kept per object: the explain function may add more; they are
+ * counted, not kept. */
+#define OURO_REPORT_MAX_SITES 64
+
+/* One place where outstanding references to an object were taken, as an
+ * explain function reported it. */
 typedef struct {
-  gpointer    object;
-  const char *type_name;    /* interned */
-  const char *class_name;   /* interned */
-  char       *description;  /* NULL when not captured */
-  guint       refcount;
-  guint       explained;    /* references visited from tracked objects */
-  guint32     node;         /* tracking order at scan time */
+  guint       count;        /* references taken there, not yet released; >= 1 */
+  const char *kind;         /* interned ("new", "ref", ...); in a report read
+                               from JSON, owned by the report's strings */
+  char      **frames;       /* NULL-terminated, innermost first, valid UTF-8 */
+} OuroReportSite;
+
+typedef struct {
+  gpointer        object;
+  const char     *type_name;    /* interned (a report read from JSON: its strings) */
+  const char     *class_name;   /* interned (likewise) */
+  char           *description;  /* NULL when not captured */
+  char           *address;      /* NULL, or how a report read from JSON wrote the
+                                   address when "%p" of @object would not */
+  guint           refcount;
+  guint           explained;    /* references visited from tracked objects */
+  guint32         node;         /* tracking order at scan time */
+  /* What the explain function said; all empty unless explained_by_ledger. */
+  gboolean        explained_by_ledger;
+  OuroReportSite *sites;
+  guint           n_sites;
+  guint           n_sites_dropped;     /* sites past OURO_REPORT_MAX_SITES */
+  guint64         n_references_dropped; /* their counts, summed */
 } OuroReportObject;
+
+/* Filled by an explain function through ouro_explanation_add_site (); lives
+ * on the report builder's stack for one call. */
+struct _OuroExplanation {
+  OuroReportSite *sites;        /* [allocated], of which n_sites are used */
+  guint           n_sites;
+  guint           allocated;
+  guint           n_sites_dropped;
+  guint64         n_references_dropped;
+};
 
 typedef struct {
   guint       from;         /* member index in the cycle */
@@ -33,16 +70,27 @@ typedef struct {
   gboolean    weak;
 } OuroReportEdge;
 
+/* members[] and held[] hold n_members and n_held entries.  In a built
+ * report those are every member and every held object; a report read from
+ * JSON has only the ones the JSON listed (the first 1000), and the totals,
+ * which the writers show, are n_members_total and n_held_total. */
 typedef struct {
   gboolean          garbage;
   OuroReportObject *members;    /* in cycle order, canonical member first */
   guint             n_members;
+  guint             n_members_total;
   OuroReportEdge   *edges;      /* between described members, by source */
   guint             n_edges;
   gint              weak_edge;  /* index into edges; -1 when none */
   OuroReportObject *held;       /* garbage in no cycle that this one holds */
   guint             n_held;
+  guint             n_held_total;
 } OuroReportCycle;
+
+typedef struct {
+  const char *type_name;        /* interned (a report read from JSON: its strings) */
+  guint       count;
+} OuroReportTypeCount;
 
 struct _OuroReport {
   OuroScanFlags     flags;
@@ -55,11 +103,23 @@ struct _OuroReport {
   guint             n_garbage_cycles;
   OuroReportObject *inconsistent;
   guint             n_inconsistent;
-  gpointer         *garbage_sorted;  /* [n_garbage]; sorted by address on the
-                                        first is_garbage, under garbage_sort_once */
+  gpointer         *garbage_sorted;  /* [n_garbage_sorted]; sorted by address on
+                                        the first is_garbage, under garbage_sort_once */
+  guint             n_garbage_sorted; /* n_garbage, or in a report read from JSON
+                                         the listed garbage whose address parsed */
   gsize             garbage_sort_once;
   guint             n_described;
   gboolean          truncated;       /* some objects were not described */
+
+  /* The live summary (OURO_SCAN_LIVE_SUMMARY in flags; empty otherwise). */
+  OuroReportTypeCount *alive_by_type;   /* count descending, then name */
+  guint             n_alive_types;
+  OuroReportObject *roots;           /* [n_roots_listed], in tracking order */
+  guint             n_roots_listed;
+  guint             n_roots;         /* all of them, listed or not */
+
+  GStringChunk     *strings;         /* a report read from JSON: owns its type,
+                                        class, label and kind strings; NULL otherwise */
 };
 
 /* After it: a report of what @graph holds, whose phases have all run.
@@ -86,5 +146,14 @@ void        ouro_report_append_identity (GString    *out,
 /* Shared by the writers. */
 guint       ouro_report_count_objects_in_cycles (OuroReport *report,
                                                  gboolean    garbage);
+
+/* Returns @object's address as every writer shows it: the text it was read
+ * with, or "%p" of the pointer written into @buffer. */
+const char *ouro_report_object_address (const OuroReportObject *object,
+                                        char                    buffer[32]);
+
+/* ouro-report.c: after it, @object owns nothing (description, address,
+ * sites). */
+void        ouro_report_object_clear (OuroReportObject *object);
 
 G_END_DECLS

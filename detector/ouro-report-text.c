@@ -5,8 +5,11 @@
  * The first line answers "does it leak?": how many objects, in how many
  * garbage cycles.  Then each cycle: its members in cycle order, the
  * labelled references that close it, the one to make weak, and the garbage
- * it holds; then the objects whose traverse over-reports.  Addresses are
- * printed as 0x… so that tests can mask them.
+ * it holds; then the objects whose traverse over-reports; then, with the
+ * live summary, the live objects by type and the ones held from outside.
+ * Under an object the explain function was asked about come the sites its
+ * references were taken at.  Addresses are printed as 0x… so that tests
+ * can mask them.
  */
 #include "config.h"
 
@@ -16,6 +19,9 @@
 #define TEXT_MAX_MEMBERS 50
 #define TEXT_MAX_EDGES   100
 #define TEXT_MAX_HELD    20
+#define TEXT_MAX_FRAMES  8
+#define TEXT_MAX_TYPES   40
+#define TEXT_MAX_ROOTS   50
 
 static const char *
 text_plural (guint        n,
@@ -46,14 +52,18 @@ text_append_one_line (GString    *out,
     }
 }
 
-void
-ouro_report_append_identity (GString    *out,
-                             const char *type_name,
-                             gpointer    object,
-                             const char *description)
+/* As ouro_report_append_identity (), the address already written. */
+static void
+text_append_identity_at (GString    *out,
+                         const char *type_name,
+                         const char *address,
+                         const char *description)
 {
   if (description == NULL || !g_str_has_prefix (description, type_name))
-    g_string_append_printf (out, "%s %p", type_name, object);
+    {
+      g_string_append_printf (out, "%s ", type_name);
+      text_append_one_line (out, address);
+    }
   if (description != NULL)
     {
       if (!g_str_has_prefix (description, type_name))
@@ -62,11 +72,93 @@ ouro_report_append_identity (GString    *out,
     }
 }
 
+void
+ouro_report_append_identity (GString    *out,
+                             const char *type_name,
+                             gpointer    object,
+                             const char *description)
+{
+  char address[32];
+
+  g_snprintf (address, sizeof address, "%p", object);
+  text_append_identity_at (out, type_name, address, description);
+}
+
 static void
 text_append_identity (GString                *out,
                       const OuroReportObject *object)
 {
-  ouro_report_append_identity (out, object->type_name, object->object, object->description);
+  char buffer[32];
+
+  text_append_identity_at (out, object->type_name, ouro_report_object_address (object, buffer),
+                           object->description);
+}
+
+/* Appends, under the line of an object the explain function was asked
+ * about (whose text starts @indent columns in), where its outstanding
+ * references were taken, and how many of its refcount no site accounts
+ * for.  Nothing for other objects. */
+static void
+text_append_references (GString                *out,
+                        const OuroReportObject *object,
+                        int                     indent)
+{
+  guint64 on_record = object->n_references_dropped;
+
+  if (!object->explained_by_ledger)
+    return;
+  for (guint i = 0; i < object->n_sites; i++)
+    on_record += object->sites[i].count;
+
+  if (object->n_sites == 0 && object->n_sites_dropped == 0)
+    {
+      g_string_append_printf (out, "%*sno references on record", indent + 4, "");
+      if (object->refcount > 0)
+        g_string_append_printf (out, ": %u unattributed", object->refcount);
+      g_string_append_c (out, '\n');
+      return;
+    }
+
+  g_string_append_printf (out, "%*sreferences on record:\n", indent + 4, "");
+  for (guint i = 0; i < object->n_sites; i++)
+    {
+      const OuroReportSite *site = &object->sites[i];
+      guint n_frames = g_strv_length (site->frames);
+
+      g_string_append_printf (out, "%*s%u ", indent + 6, "", site->count);
+      text_append_one_line (out, site->kind);
+      if (n_frames == 0)
+        g_string_append (out, " at an unknown place\n");
+      else
+        {
+          g_string_append (out, " at ");
+          text_append_one_line (out, site->frames[0]);
+          g_string_append_c (out, '\n');
+        }
+      for (guint f = 1; f < MIN (n_frames, TEXT_MAX_FRAMES); f++)
+        {
+          g_string_append_printf (out, "%*scalled from ", indent + 10, "");
+          text_append_one_line (out, site->frames[f]);
+          g_string_append_c (out, '\n');
+        }
+      if (n_frames > TEXT_MAX_FRAMES)
+        g_string_append_printf (out, "%*s... %u more %s\n", indent + 10, "",
+                                n_frames - TEXT_MAX_FRAMES,
+                                text_plural (n_frames - TEXT_MAX_FRAMES, "frame", "frames"));
+    }
+  if (object->n_sites_dropped > 0)
+    g_string_append_printf (out, "%*s... and %u more %s (%" G_GUINT64_FORMAT " %s)\n",
+                            indent + 6, "", object->n_sites_dropped,
+                            text_plural (object->n_sites_dropped, "site", "sites"),
+                            object->n_references_dropped,
+                            object->n_references_dropped == 1 ? "reference" : "references");
+  if (object->refcount > on_record)
+    g_string_append_printf (out, "%*s%" G_GUINT64_FORMAT " unattributed\n",
+                            indent + 6, "", object->refcount - on_record);
+  else if (on_record > object->refcount)
+    g_string_append_printf (out, "%*s(%" G_GUINT64_FORMAT " more on record than the refcount: "
+                            "released where they could not be seen)\n",
+                            indent + 6, "", on_record - object->refcount);
 }
 
 static void
@@ -118,6 +210,21 @@ text_append_fix (GString               *out,
                             lead, edge->label, from_type, edge->from);
 }
 
+/* Appends @object's line after what the caller wrote at its start
+ * (@indent columns of it): identity and counts, then the sites of its
+ * references. */
+static void
+text_append_object (GString                *out,
+                    const OuroReportObject *object,
+                    int                     indent)
+{
+  text_append_identity (out, object);
+  g_string_append (out, "  (");
+  text_append_counts (out, object);
+  g_string_append (out, ")\n");
+  text_append_references (out, object, indent);
+}
+
 static void
 text_append_cycle (GString               *out,
                    const OuroReport      *report,
@@ -125,26 +232,24 @@ text_append_cycle (GString               *out,
                    guint                  number)
 {
   guint n_shown = MIN (cycle->n_members, TEXT_MAX_MEMBERS);
+  guint n_held_shown = MIN (cycle->n_held, TEXT_MAX_HELD);
 
   g_string_append_printf (out, "\n%s cycle %u: %u %s",
-                          cycle->garbage ? "Garbage" : "Live", number,
-                          cycle->n_members, text_plural (cycle->n_members, "object", "objects"));
+                          cycle->garbage ? "Garbage" : "Live", number, cycle->n_members_total,
+                          text_plural (cycle->n_members_total, "object", "objects"));
   if (cycle->garbage)
     g_string_append_printf (out, ", nothing outside holds %s\n",
-                            cycle->n_members == 1 ? "it" : "them");
+                            cycle->n_members_total == 1 ? "it" : "them");
   else
     g_string_append (out, ", held from outside (not a leak while its holders live)\n");
 
   for (guint i = 0; i < n_shown; i++)
     {
       g_string_append_printf (out, "  #%u ", i);
-      text_append_identity (out, &cycle->members[i]);
-      g_string_append (out, "  (");
-      text_append_counts (out, &cycle->members[i]);
-      g_string_append (out, ")\n");
+      text_append_object (out, &cycle->members[i], 2);
     }
-  if (n_shown < cycle->n_members)
-    g_string_append_printf (out, "  ... and %u more members\n", cycle->n_members - n_shown);
+  if (n_shown < cycle->n_members_total)
+    g_string_append_printf (out, "  ... and %u more members\n", cycle->n_members_total - n_shown);
 
   if (cycle->n_edges > 0)
     {
@@ -166,25 +271,72 @@ text_append_cycle (GString               *out,
 
   if (cycle->weak_edge >= 0)
     text_append_fix (out, cycle, &cycle->edges[cycle->weak_edge]);
-  else if (cycle->n_members > 0)
+  else if (cycle->n_members_total > 0)
     g_string_append (out, "  fix: no single reference to suggest (members without "
                           "descriptions have no edges listed)\n");
 
-  if (cycle->n_held > 0)
+  if (cycle->n_held_total > 0)
     {
       g_string_append_printf (out, "  also garbage, held only through this cycle: %u %s\n",
-                              cycle->n_held, text_plural (cycle->n_held, "object", "objects"));
-      for (guint i = 0; i < MIN (cycle->n_held, TEXT_MAX_HELD); i++)
+                              cycle->n_held_total,
+                              text_plural (cycle->n_held_total, "object", "objects"));
+      for (guint i = 0; i < n_held_shown; i++)
         {
           g_string_append (out, "    ");
-          text_append_identity (out, &cycle->held[i]);
-          g_string_append (out, "  (");
-          text_append_counts (out, &cycle->held[i]);
-          g_string_append (out, ")\n");
+          text_append_object (out, &cycle->held[i], 4);
         }
-      if (cycle->n_held > TEXT_MAX_HELD)
-        g_string_append_printf (out, "    ... and %u more\n", cycle->n_held - TEXT_MAX_HELD);
+      if (cycle->n_held_total > n_held_shown)
+        g_string_append_printf (out, "    ... and %u more\n", cycle->n_held_total - n_held_shown);
     }
+}
+
+/* Appends the live summary: live objects by type, then the objects held
+ * from outside the tracked ones, with their reference sites. */
+static void
+text_append_live_summary (GString          *out,
+                          const OuroReport *report)
+{
+  guint64 n_alive = 0;
+  guint n_types_shown = MIN (report->n_alive_types, TEXT_MAX_TYPES);
+  guint n_roots_shown = MIN (report->n_roots_listed, TEXT_MAX_ROOTS);
+  int width;
+
+  for (guint i = 0; i < report->n_alive_types; i++)
+    n_alive += report->alive_by_type[i].count;
+
+  if (n_alive == 0)
+    g_string_append (out, "\nAlive: no tracked objects\n");
+  else
+    g_string_append_printf (out, "\nAlive: %" G_GUINT64_FORMAT " %s of %u %s\n",
+                            n_alive, n_alive == 1 ? "object" : "objects", report->n_alive_types,
+                            text_plural (report->n_alive_types, "type", "types"));
+  /* Counts right-aligned on the widest, which comes first. */
+  width = report->n_alive_types > 0
+          ? g_snprintf (NULL, 0, "%u", report->alive_by_type[0].count) : 0;
+  for (guint i = 0; i < n_types_shown; i++)
+    {
+      g_string_append_printf (out, "  %*u  ", width, report->alive_by_type[i].count);
+      text_append_one_line (out, report->alive_by_type[i].type_name);
+      g_string_append_c (out, '\n');
+    }
+  if (report->n_alive_types > n_types_shown)
+    g_string_append_printf (out, "  ... and %u more %s\n", report->n_alive_types - n_types_shown,
+                            text_plural (report->n_alive_types - n_types_shown, "type", "types"));
+
+  if (report->n_roots == 0)
+    {
+      g_string_append (out, "\nHeld from outside the tracked objects: none\n");
+      return;
+    }
+  g_string_append_printf (out, "\nHeld from outside the tracked objects: %u %s\n",
+                          report->n_roots, text_plural (report->n_roots, "object", "objects"));
+  for (guint i = 0; i < n_roots_shown; i++)
+    {
+      g_string_append (out, "  ");
+      text_append_object (out, &report->roots[i], 2);
+    }
+  if (report->n_roots > n_roots_shown)
+    g_string_append_printf (out, "  ... and %u more\n", report->n_roots - n_roots_shown);
 }
 
 void
@@ -254,8 +406,12 @@ ouro_report_to_text (OuroReport *report)
           g_string_append_printf (out, "  (class %s: refcount %u, visited %u %s)\n",
                                   object->class_name, object->refcount, object->explained,
                                   text_plural (object->explained, "time", "times"));
+          text_append_references (out, object, 2);
         }
     }
+
+  if (report->flags & OURO_SCAN_LIVE_SUMMARY)
+    text_append_live_summary (out, report);
 
   if (report->truncated)
     g_string_append_printf (out, "\n(descriptions captured for the first %u objects only)\n",

@@ -11,10 +11,25 @@
 #include "ouro-report-private.h"
 #include "ouro-report.h"
 
-static void
-report_object_clear (OuroReportObject *object)
+void
+ouro_report_object_clear (OuroReportObject *object)
 {
-  g_free (object->description);
+  g_clear_pointer (&object->description, g_free);
+  g_clear_pointer (&object->address, g_free);
+  for (guint i = 0; i < object->n_sites; i++)
+    g_strfreev (object->sites[i].frames);
+  g_clear_pointer (&object->sites, g_free);
+  object->n_sites = 0;
+}
+
+const char *
+ouro_report_object_address (const OuroReportObject *object,
+                            char                    buffer[32])
+{
+  if (object->address != NULL)
+    return object->address;
+  g_snprintf (buffer, 32, "%p", object->object);
+  return buffer;
 }
 
 /**
@@ -34,18 +49,24 @@ ouro_report_free (OuroReport *report)
       OuroReportCycle *cycle = &report->cycles[c];
 
       for (guint i = 0; i < cycle->n_members; i++)
-        report_object_clear (&cycle->members[i]);
+        ouro_report_object_clear (&cycle->members[i]);
       for (guint i = 0; i < cycle->n_held; i++)
-        report_object_clear (&cycle->held[i]);
+        ouro_report_object_clear (&cycle->held[i]);
       g_free (cycle->members);
       g_free (cycle->held);
       g_free (cycle->edges);
     }
   for (guint i = 0; i < report->n_inconsistent; i++)
-    report_object_clear (&report->inconsistent[i]);
+    ouro_report_object_clear (&report->inconsistent[i]);
+  for (guint i = 0; i < report->n_roots_listed; i++)
+    ouro_report_object_clear (&report->roots[i]);
   g_free (report->cycles);
   g_free (report->inconsistent);
+  g_free (report->roots);
+  g_free (report->alive_by_type);
   g_free (report->garbage_sorted);
+  if (report->strings != NULL)
+    g_string_chunk_free (report->strings);
   g_free (report);
 }
 
@@ -88,6 +109,10 @@ report_compare_pointers (const void *a,
  * ouro_report_is_garbage:
  * @object: any pointer
  *
+ * In a report read from JSON, only the garbage the JSON lists (at most
+ * 1000 members and 1000 held objects per cycle) with an address that
+ * parses is known.
+ *
  * Returns: whether @object was found to be garbage
  */
 gboolean
@@ -98,12 +123,12 @@ ouro_report_is_garbage (OuroReport *report,
 
   if (g_once_init_enter (&report->garbage_sort_once))
     {
-      qsort (report->garbage_sorted, report->n_garbage, sizeof (gpointer),
+      qsort (report->garbage_sorted, report->n_garbage_sorted, sizeof (gpointer),
              report_compare_pointers);
       g_once_init_leave (&report->garbage_sort_once, 1);
     }
 
-  return bsearch (&object, report->garbage_sorted, report->n_garbage,
+  return bsearch (&object, report->garbage_sorted, report->n_garbage_sorted,
                   sizeof (gpointer), report_compare_pointers) != NULL;
 }
 
@@ -145,7 +170,7 @@ ouro_report_get_cycle_size (OuroReport *report,
 {
   g_return_val_if_fail (report != NULL, 0);
   g_return_val_if_fail (cycle < report->n_cycles, 0);
-  return report->cycles[cycle].n_members;
+  return report->cycles[cycle].n_members_total;
 }
 
 /**
@@ -153,7 +178,8 @@ ouro_report_get_cycle_size (OuroReport *report,
  *
  * Returns: (transfer none): member @index of @cycle, in cycle order from
  *   the canonical member (the one tracked first).  The pointer is only
- *   valid while the object lives.
+ *   valid while the object lives.  In a report read from JSON: NULL for
+ *   a member past the listed ones, or whose address did not parse.
  */
 gpointer
 ouro_report_get_cycle_object (OuroReport *report,
@@ -162,7 +188,9 @@ ouro_report_get_cycle_object (OuroReport *report,
 {
   g_return_val_if_fail (report != NULL, NULL);
   g_return_val_if_fail (cycle < report->n_cycles, NULL);
-  g_return_val_if_fail (index < report->cycles[cycle].n_members, NULL);
+  g_return_val_if_fail (index < report->cycles[cycle].n_members_total, NULL);
+  if (index >= report->cycles[cycle].n_members)
+    return NULL;
   return report->cycles[cycle].members[index].object;
 }
 
@@ -177,7 +205,7 @@ ouro_report_get_cycle_n_held (OuroReport *report,
 {
   g_return_val_if_fail (report != NULL, 0);
   g_return_val_if_fail (cycle < report->n_cycles, 0);
-  return report->cycles[cycle].n_held;
+  return report->cycles[cycle].n_held_total;
 }
 
 /**
@@ -245,6 +273,73 @@ ouro_report_get_inconsistent_object (OuroReport *report,
   return report->inconsistent[index].object;
 }
 
+/**
+ * ouro_report_get_n_alive_types:
+ *
+ * Returns: how many types the live summary counts (0 without
+ *   %OURO_SCAN_LIVE_SUMMARY)
+ */
+guint
+ouro_report_get_n_alive_types (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_alive_types;
+}
+
+/**
+ * ouro_report_get_alive_type:
+ * @index: below ouro_report_get_n_alive_types ()
+ * @out_count: (out) (optional): how many live objects have that type
+ *
+ * Live objects are the tracked ones that are neither garbage nor being
+ * finalized (refcount 0).  Types come most numerous first, then by name.
+ *
+ * Returns: (transfer none): the type name, valid as long as @report
+ */
+const char *
+ouro_report_get_alive_type (OuroReport *report,
+                            guint       index,
+                            guint      *out_count)
+{
+  g_return_val_if_fail (report != NULL, NULL);
+  g_return_val_if_fail (index < report->n_alive_types, NULL);
+  if (out_count != NULL)
+    *out_count = report->alive_by_type[index].count;
+  return report->alive_by_type[index].type_name;
+}
+
+/**
+ * ouro_report_get_n_roots:
+ *
+ * Returns: how many live objects are held from outside the tracked ones
+ *   (refcount above the references found), all of them, even past the
+ *   1000 the report lists (0 without %OURO_SCAN_LIVE_SUMMARY)
+ */
+guint
+ouro_report_get_n_roots (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_roots;
+}
+
+/**
+ * ouro_report_get_root_object:
+ * @index: below the number of roots listed: ouro_report_get_n_roots (), at
+ *   most 1000
+ *
+ * Returns: (transfer none): root @index, in tracking order.  The pointer
+ *   is only valid while the object lives (in a report read from JSON, it
+ *   is another process's address, or NULL when it did not parse).
+ */
+gpointer
+ouro_report_get_root_object (OuroReport *report,
+                             guint       index)
+{
+  g_return_val_if_fail (report != NULL, NULL);
+  g_return_val_if_fail (index < report->n_roots_listed, NULL);
+  return report->roots[index].object;
+}
+
 guint
 ouro_report_count_objects_in_cycles (OuroReport *report,
                                      gboolean    garbage)
@@ -253,6 +348,6 @@ ouro_report_count_objects_in_cycles (OuroReport *report,
 
   for (guint c = 0; c < report->n_cycles; c++)
     if (report->cycles[c].garbage == garbage)
-      n += report->cycles[c].n_members;
+      n += report->cycles[c].n_members_total;
   return n;
 }

@@ -143,7 +143,7 @@ ouro_scan (OuroScanFlags flags)
   OuroGraph graph;
   OuroReport *report;
 
-  g_return_val_if_fail ((flags & ~OURO_SCAN_ALL_CYCLES) == 0, NULL);
+  g_return_val_if_fail ((flags & ~(OURO_SCAN_ALL_CYCLES | OURO_SCAN_LIVE_SUMMARY)) == 0, NULL);
 
   ouro_registry_lock_for_scan ();
   if (ouro_scan_run_unlocked (&graph, flags))
