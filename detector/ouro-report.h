@@ -108,6 +108,37 @@ void        ouro_explanation_add_site     (OuroExplanation    *explanation,
                                            const char         *kind,
                                            const char * const *frames);
 
+/**
+ * OURO_REPORT_ERROR:
+ *
+ * The error domain of ouro_report_new_from_json ().  Messages start with
+ * "line L, column C: " and, past the JSON syntax, name the key at fault
+ * ("cycles[2].edges[0].to: 7 is not a member index (the cycle lists 3
+ * members)").
+ */
+#define OURO_REPORT_ERROR (ouro_report_error_quark ())
+
+/**
+ * OuroReportError:
+ * @OURO_REPORT_ERROR_SYNTAX: not JSON (RFC 8259, strictly: valid UTF-8, no
+ *   duplicate keys), nested deeper than 64 levels, or larger than 256 MiB
+ * @OURO_REPORT_ERROR_FORMAT: JSON, but not an Ouro report ("format" is not
+ *   "ouro-report")
+ * @OURO_REPORT_ERROR_VERSION: a report of a schema version this library
+ *   does not read
+ * @OURO_REPORT_ERROR_INVALID: a report with a key missing or of the wrong
+ *   type, an index out of range, or counts that contradict each other
+ */
+typedef enum {
+  OURO_REPORT_ERROR_SYNTAX,
+  OURO_REPORT_ERROR_FORMAT,
+  OURO_REPORT_ERROR_VERSION,
+  OURO_REPORT_ERROR_INVALID,
+} OuroReportError;
+
+OURO_AVAILABLE_IN_ALL
+GQuark      ouro_report_error_quark       (void);
+
 /* Reads a report written by ouro_report_to_json () (schema version 1; keys
  * it does not know are ignored) back into a report whose text, JSON and DOT
  * forms are the original's.  Objects in it are addresses of another
