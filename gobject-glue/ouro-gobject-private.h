@@ -20,6 +20,12 @@ void     ouro_gobject_visit          (OuroVisitFunc visit,
                                       const char   *label,
                                       gpointer      user_data);
 
+/* Called for every GObject finalized from now on (NULL: none), after it is
+ * untracked and before GObject's own finalize frees it, on the thread that
+ * finalizes it, with no lock held.  One hook: the reference ledger's. */
+typedef void (*OuroGObjectFinalizeHook) (GObject *object);
+void     ouro_gobject_set_finalize_hook (OuroGObjectFinalizeHook hook);
+
 /* ---- ouro-gobject-describe.c ------------------------------------------ */
 
 char    *ouro_gobject_describe       (gpointer object);

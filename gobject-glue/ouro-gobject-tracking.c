@@ -28,6 +28,10 @@ static void (*real_constructed) (GObject *object);
 static void (*real_finalize)    (GObject *object);
 static gsize tracking_initialized;
 
+/* The reference ledger's (ouro_gobject_set_finalize_hook ()); NULL unless
+ * it is on, so finalization pays one atomic load without it. */
+static OuroGObjectFinalizeHook tracking_finalize_hook;
+
 static GMutex      tracking_hole_lock;
 static GHashTable *tracking_hole_types;   /* GType -> TRUE, under the lock */
 
@@ -43,8 +47,18 @@ tracking_constructed (GObject *object)
 static void
 tracking_finalize (GObject *object)
 {
+  OuroGObjectFinalizeHook hook = g_atomic_pointer_get (&tracking_finalize_hook);
+
   ouro_untrack (object);
+  if (hook != NULL)
+    hook (object);
   real_finalize (object);
+}
+
+void
+ouro_gobject_set_finalize_hook (OuroGObjectFinalizeHook hook)
+{
+  g_atomic_pointer_set (&tracking_finalize_hook, hook);
 }
 
 /* After it: every class of @root's tree initialised so far sends

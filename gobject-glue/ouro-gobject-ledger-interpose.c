@@ -1,0 +1,555 @@
+/* ouro-gobject-ledger-interpose.c — the reference ledger's view of every
+ * g_object_ref, g_object_unref, g_object_ref_sink and g_object_new call
+ * that reaches it, and the per-thread fast path that records them.
+ *
+ * MT safe.  The exported functions below forward to libgobject's own
+ * (resolved in a constructor from the library that defines them, so the
+ * first call is safe, with a resolving stub in case a call comes earlier).
+ * With the ledger off they cost one load and one predictable branch.  With
+ * it on, each call is one event appended to the calling thread's buffer
+ * (ouro-gobject-ledger.c applies buffers to the per-object records), and an
+ * unref that immediately follows a ref of the same object from the same
+ * stack frame cancels it in place: the temporary ref/unref pair costs a
+ * few stores and never reaches the shared table.
+ *
+ * The buffer protocol, owner side: set busy, re-check that no applier has
+ * frozen the buffer, write, clear busy.  With membarrier registered
+ * (ouro_ledger_light_fence) the store that sets busy needs only a compiler
+ * barrier; the applier's membarrier () is the other half of the fence.
+ * Nothing between setting and clearing busy can block, allocate or call
+ * out: stacks are captured before it.  When the buffer is frozen, full or
+ * not there yet, the event goes to ouro_ledger_record_slow (), which takes
+ * the ledger lock.  Events are recorded before the real call: the real
+ * g_object_unref can finalize, and finalization reaches the ledger again
+ * (its hook) and the tracker.
+ *
+ * libgobject calls its own functions directly, so references it takes
+ * itself (g_value_dup_object, g_weak_ref_get, toggle refs, signal
+ * emission) are never seen: the report shows them as unattributed.  GTK,
+ * GIO and programs call through their GOT or PLT and are seen when this
+ * library precedes libgobject in the symbol search order
+ * (ouro_ledger_interpose_check () says when it does not).
+ *
+ * The exported functions live in their own section, so that stacks can
+ * leave the ledger's frames out (ouro_ledger_capture ()).
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "ouro-gobject-ledger-private.h"
+
+/* GLib defines these as type-preserving macros around the functions. */
+#undef g_object_ref
+#undef g_object_ref_sink
+
+#define LEDGER_SECTION __attribute__ ((section ("ouro_ledger_text")))
+#define LEDGER_INTERPOSE \
+  __attribute__ ((visibility ("default"), noinline)) LEDGER_SECTION
+#define LEDGER_INLINE static inline __attribute__ ((always_inline))
+
+/* The caller's return address, and its stack frame: its stack pointer
+ * before the call, which every call from one function activation shares
+ * (on x86-64 arguments go in registers; see the policy's limits). */
+#define LEDGER_CALLER       ((guintptr) __builtin_return_address (0))
+#define LEDGER_CALLER_FRAME ((guintptr) __builtin_dwarf_cfa ())
+
+typedef gpointer (*LedgerRefFunc)                (gpointer object);
+typedef void     (*LedgerUnrefFunc)              (gpointer object);
+typedef GObject *(*LedgerNewValistFunc)          (GType, const gchar *, va_list);
+typedef GObject *(*LedgerNewWithPropertiesFunc)  (GType, guint, const char **, const GValue *);
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+typedef gpointer (*LedgerNewvFunc)               (GType, guint, GParameter *);
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static gpointer ledger_first_ref                 (gpointer object);
+static gpointer ledger_first_ref_sink            (gpointer object);
+static void     ledger_first_unref               (gpointer object);
+static GObject *ledger_first_new_valist          (GType, const gchar *, va_list);
+static GObject *ledger_first_new_with_properties (GType, guint, const char **, const GValue *);
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static gpointer ledger_first_newv                (GType, guint, GParameter *);
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+/* libgobject's functions; until resolved, stubs that resolve them. */
+static struct {
+  LedgerRefFunc               ref;
+  LedgerRefFunc               ref_sink;
+  LedgerUnrefFunc             unref;
+  LedgerNewValistFunc         new_valist;
+  LedgerNewWithPropertiesFunc new_with_properties;
+  LedgerNewvFunc              newv;
+} real = {
+  ledger_first_ref, ledger_first_ref_sink, ledger_first_unref,
+  ledger_first_new_valist, ledger_first_new_with_properties, ledger_first_newv,
+};
+
+static gsize ledger_resolved;
+
+/* After it: every field of `real` is libgobject's function. */
+static void
+ledger_resolve (void)
+{
+  static const char *const names[] = {
+    "g_object_ref", "g_object_ref_sink", "g_object_unref",
+    "g_object_new_valist", "g_object_new_with_properties", "g_object_newv",
+  };
+  gpointer found[G_N_ELEMENTS (names)];
+  void *library;
+
+  if (!g_once_init_enter (&ledger_resolved))
+    return;
+
+  /* The library the ledger links against: loaded, or we would not run. */
+  library = dlopen ("libgobject-2.0.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  g_assert (library != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      found[i] = dlsym (library, names[i]);
+      g_assert (found[i] != NULL);
+    }
+  dlclose (library);
+
+  real.ref = (LedgerRefFunc) found[0];
+  real.ref_sink = (LedgerRefFunc) found[1];
+  real.unref = (LedgerUnrefFunc) found[2];
+  real.new_valist = (LedgerNewValistFunc) found[3];
+  real.new_with_properties = (LedgerNewWithPropertiesFunc) found[4];
+  real.newv = (LedgerNewvFunc) found[5];
+  g_once_init_leave (&ledger_resolved, 1);
+}
+
+/* When the library is loaded: libgobject, a dependency, is initialised
+ * already. */
+__attribute__ ((constructor)) static void
+ledger_interpose_load (void)
+{
+  ledger_resolve ();
+}
+
+static gpointer
+ledger_first_ref (gpointer object)
+{
+  ledger_resolve ();
+  return real.ref (object);
+}
+
+static gpointer
+ledger_first_ref_sink (gpointer object)
+{
+  ledger_resolve ();
+  return real.ref_sink (object);
+}
+
+static void
+ledger_first_unref (gpointer object)
+{
+  ledger_resolve ();
+  real.unref (object);
+}
+
+static GObject *
+ledger_first_new_valist (GType type, const gchar *first, va_list args)
+{
+  ledger_resolve ();
+  return real.new_valist (type, first, args);
+}
+
+static GObject *
+ledger_first_new_with_properties (GType type, guint n, const char **names, const GValue *values)
+{
+  ledger_resolve ();
+  return real.new_with_properties (type, n, names, values);
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static gpointer
+ledger_first_newv (GType type, guint n, GParameter *parameters)
+{
+  ledger_resolve ();
+  return real.newv (type, n, parameters);
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+gboolean
+ouro_ledger_interpose_check (GError **error)
+{
+  static const char *const names[] = {
+    "g_object_ref", "g_object_unref", "g_object_ref_sink", "g_object_new",
+  };
+  void *library;
+
+  ledger_resolve ();
+  library = dlopen ("libgobject-2.0.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  g_assert (library != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      gpointer called = dlsym (RTLD_DEFAULT, names[i]);
+
+      if (called == NULL || called == dlsym (library, names[i]))
+        {
+          dlclose (library);
+          g_set_error (error, OURO_LEDGER_ERROR, OURO_LEDGER_ERROR_NOT_INTERPOSED,
+                       "the program's %s is libgobject-2.0's, so the reference ledger would "
+                       "see nothing: link the ledger before gobject-2.0 (an executable with "
+                       "-Wl,--export-dynamic), or run under `ouro run`", names[i]);
+          return FALSE;
+        }
+    }
+  dlclose (library);
+  return TRUE;
+}
+
+/* ---- the buffer ------------------------------------------------------- */
+
+/* Returns TRUE with busy set when no applier froze @buffer; FALSE, with
+ * busy clear, when one did. */
+LEDGER_INLINE gboolean
+ledger_enter (OuroLedgerBuffer *buffer)
+{
+#ifdef OURO_LEDGER_STRONG_FENCE_ONLY
+  __atomic_store_n (&buffer->busy, 1, __ATOMIC_SEQ_CST);
+#else
+  if (G_LIKELY (ouro_ledger_light_fence))
+    {
+      __atomic_store_n (&buffer->busy, 1, __ATOMIC_RELAXED);
+      __atomic_signal_fence (__ATOMIC_SEQ_CST);
+    }
+  else
+    __atomic_store_n (&buffer->busy, 1, __ATOMIC_SEQ_CST);
+#endif
+  if (G_LIKELY (__atomic_load_n (&buffer->frozen, __ATOMIC_SEQ_CST) == 0))
+    return TRUE;
+  __atomic_store_n (&buffer->busy, 0, __ATOMIC_RELEASE);
+  return FALSE;
+}
+
+/* After it: what the owner wrote is visible to an applier that sees busy
+ * clear. */
+LEDGER_INLINE void
+ledger_leave (OuroLedgerBuffer *buffer)
+{
+  __atomic_store_n (&buffer->busy, 0, __ATOMIC_RELEASE);
+}
+
+/* R0: when @buffer's last event is a ref, ref_sink or creation of @object
+ * from @frame that may be cancelled, removes it and returns TRUE: the
+ * unref being recorded was its temporary's end. */
+LEDGER_INLINE gboolean
+ledger_buffer_cancel (OuroLedgerBuffer *buffer,
+                      guint64           count,
+                      gpointer          object,
+                      guintptr          frame)
+{
+  guint n = OURO_LEDGER_COUNT_N (count);
+  const OuroLedgerEvent *last;
+
+  if (n == 0)
+    return FALSE;
+  last = &buffer->events[n - 1];
+  if (last->object != object || last->frame != frame
+      || (last->stamp & OURO_LEDGER_FLAG_POPPABLE) == 0)
+    return FALSE;
+  if ((last->stamp & OURO_LEDGER_FLAG_STACK) != 0)
+    buffer->n_frames = (guint) last->site;
+  __atomic_store_n (&buffer->count, count - 1 + (G_GUINT64_CONSTANT (1) << OURO_LEDGER_COUNT_SHIFT),
+                    __ATOMIC_RELAXED);
+  return TRUE;
+}
+
+/* Appends an event of @object (@site, @frame, @stamp; its stack, @n_frames
+ * @frames, when @stamp has FLAG_STACK) to @buffer, whose count is @count.
+ * Returns FALSE, changing nothing, when there is no room.  Takes the
+ * fields one by one, so that constant kinds and flags fold away. */
+LEDGER_INLINE gboolean
+ledger_buffer_push (OuroLedgerBuffer *buffer,
+                    guint64           count,
+                    gpointer          object,
+                    guintptr          site,
+                    guintptr          frame,
+                    guint64           stamp,
+                    const guintptr   *frames,
+                    guint             n_frames)
+{
+  guint kind = stamp & OURO_LEDGER_KIND_MASK;
+  guint n = OURO_LEDGER_COUNT_N (count);
+  OuroLedgerEvent *slot;
+
+  if (n == OURO_LEDGER_BUFFER_EVENTS)
+    return FALSE;
+  if ((stamp & OURO_LEDGER_FLAG_STACK) != 0
+      && buffer->n_frames + n_frames + 1 > buffer->frames_capacity)
+    return FALSE;
+
+  /* A ref right after its object's creation from the same frame is not a
+   * temporary to cancel: `self = g_object_new (); connect (…, g_object_ref
+   * (self), …); g_object_unref (self);` releases the creation (R1). */
+  if ((kind == OURO_LEDGER_REF || kind == OURO_LEDGER_REF_SINK) && n > 0)
+    {
+      const OuroLedgerEvent *last = &buffer->events[n - 1];
+
+      if (last->object == object && last->frame == frame
+          && (last->stamp & OURO_LEDGER_KIND_MASK) == OURO_LEDGER_NEW)
+        stamp &= ~(guint64) OURO_LEDGER_FLAG_POPPABLE;
+    }
+  if ((stamp & OURO_LEDGER_FLAG_STACK) != 0)
+    {
+      site = buffer->n_frames;
+      buffer->frames[buffer->n_frames] = n_frames;
+      memcpy (&buffer->frames[buffer->n_frames + 1], frames, n_frames * sizeof (guintptr));
+      buffer->n_frames += n_frames + 1;
+    }
+  slot = &buffer->events[n];
+  slot->object = object;
+  slot->site = site;
+  slot->frame = frame;
+  slot->stamp = stamp;
+  __atomic_store_n (&buffer->count, count + 1, __ATOMIC_RELAXED);
+  return TRUE;
+}
+
+gboolean
+ouro_ledger_buffer_put (OuroLedgerBuffer      *buffer,
+                        const OuroLedgerEvent *event,
+                        const guintptr        *frames,
+                        guint                  n_frames)
+{
+  guint64 count = __atomic_load_n (&buffer->count, __ATOMIC_RELAXED);
+
+  if ((event->stamp & OURO_LEDGER_KIND_MASK) == OURO_LEDGER_UNREF
+      && ledger_buffer_cancel (buffer, count, event->object, event->frame))
+    return TRUE;
+  return ledger_buffer_push (buffer, count, event->object, event->site, event->frame, event->stamp,
+                             frames, n_frames);
+}
+
+/* Records @event (and its stack) in the calling thread's buffer, or
+ * through the slow path. */
+LEDGER_INLINE void
+ledger_record (const OuroLedgerEvent *event,
+               const guintptr        *frames,
+               guint                  n_frames)
+{
+  OuroLedgerBuffer *buffer = ouro_ledger_tls_buffer;
+
+  if (G_LIKELY (buffer != NULL) && ledger_enter (buffer))
+    {
+      gboolean done = ouro_ledger_buffer_put (buffer, event, frames, n_frames);
+
+      ledger_leave (buffer);
+      if (G_LIKELY (done))
+        return;
+    }
+  ouro_ledger_record_slow (event, frames, n_frames);
+}
+
+/* The slow path for an event without a stack, out of line. */
+static G_GNUC_NO_INLINE void
+ledger_record_slow_fields (gpointer object,
+                           guintptr site,
+                           guintptr frame,
+                           guint64  stamp)
+{
+  OuroLedgerEvent event = { object, site, frame, stamp };
+
+  ouro_ledger_record_slow (&event, NULL, 0);
+}
+
+static inline guint64
+ledger_stamp (guint kind_flags)
+{
+  return __atomic_load_n (&ouro_ledger_clock, __ATOMIC_RELAXED) << OURO_LEDGER_CLOCK_SHIFT
+       | kind_flags;
+}
+
+/* Records a creation, ref or ref_sink (@kind_flags) of @object by the
+ * caller at @site, whose frame is @frame, with a stack of @depth frames.
+ * Out of line, so that the interposers stay a branch and a jump when the
+ * ledger is off. */
+static G_GNUC_NO_INLINE LEDGER_SECTION void
+ledger_note_with_stack (gpointer object,
+                        guint    kind_flags,
+                        guintptr site,
+                        guintptr frame,
+                        guint    depth)
+{
+  guintptr frames[OURO_LEDGER_MAX_DEPTH];
+  OuroLedgerEvent event = { object, site, frame, ledger_stamp (kind_flags | OURO_LEDGER_FLAG_STACK) };
+  guint n_frames = ouro_ledger_capture (frames, depth, site);
+
+  ledger_record (&event, frames, n_frames);
+}
+
+/* As ledger_note_with_stack (), with the caller's return address only
+ * when @depth is 1: the common case, specialised and inlined into the
+ * interposers (whose disabled path stays a load, a branch and a jump: the
+ * compiler keeps this path's frame out of it). */
+LEDGER_INLINE void
+ledger_note_take (gpointer object,
+                  guint    kind_flags,
+                  guintptr site,
+                  guintptr frame,
+                  guint    depth)
+{
+  guint64 stamp = ledger_stamp (kind_flags & ~OURO_LEDGER_FLAG_STACK);
+  OuroLedgerBuffer *buffer;
+
+  if (depth > 1)
+    {
+      ledger_note_with_stack (object, kind_flags, site, frame, depth);
+      return;
+    }
+  buffer = ouro_ledger_tls_buffer;
+  if (G_LIKELY (buffer != NULL) && ledger_enter (buffer))
+    {
+      gboolean done = ledger_buffer_push (buffer, __atomic_load_n (&buffer->count, __ATOMIC_RELAXED),
+                                          object, site, frame, stamp, NULL, 0);
+
+      ledger_leave (buffer);
+      if (G_LIKELY (done))
+        return;
+    }
+  ledger_record_slow_fields (object, site, frame, stamp);
+}
+
+/* Records an unref of @object by the caller at @site, whose frame is
+ * @frame (unrefs keep no stack: only outstanding references are shown).
+ * Inlined, as ledger_note_take (). */
+LEDGER_INLINE void
+ledger_note_unref (gpointer object,
+                   guintptr site,
+                   guintptr frame)
+{
+  OuroLedgerBuffer *buffer = ouro_ledger_tls_buffer;
+
+  if (G_LIKELY (buffer != NULL) && ledger_enter (buffer))
+    {
+      guint64 count = __atomic_load_n (&buffer->count, __ATOMIC_RELAXED);
+      gboolean done = ledger_buffer_cancel (buffer, count, object, frame)
+                   || ledger_buffer_push (buffer, count, object, site, frame,
+                                          ledger_stamp (OURO_LEDGER_UNREF), NULL, 0);
+
+      ledger_leave (buffer);
+      if (G_LIKELY (done))
+        return;
+    }
+  ledger_record_slow_fields (object, site, frame, ledger_stamp (OURO_LEDGER_UNREF));
+}
+
+/* The depth the ledger records at, 0 when it is off. */
+LEDGER_INLINE guint
+ledger_depth (void)
+{
+  return (guint) __atomic_load_n (&ouro_ledger_active, __ATOMIC_RELAXED);
+}
+
+/* Records the creation of @object (a new object, or NULL on failure). */
+LEDGER_INLINE void
+ledger_note_new (gpointer object,
+                 guintptr site,
+                 guintptr frame)
+{
+  guint depth = ledger_depth ();
+
+  if (G_UNLIKELY (depth != 0) && object != NULL)
+    ledger_note_take (object,
+                      OURO_LEDGER_NEW | OURO_LEDGER_FLAG_POPPABLE
+                      | (g_object_is_floating (object) ? OURO_LEDGER_FLAG_FLOATING : 0),
+                      site, frame, depth);
+}
+
+/* ---- the interposed functions ----------------------------------------- */
+
+LEDGER_INTERPOSE gpointer
+g_object_ref (gpointer object)
+{
+  guint depth = ledger_depth ();
+
+  if (G_UNLIKELY (depth != 0) && object != NULL)
+    ledger_note_take (object, OURO_LEDGER_REF | OURO_LEDGER_FLAG_POPPABLE,
+                      LEDGER_CALLER, LEDGER_CALLER_FRAME, depth);
+  return real.ref (object);
+}
+
+LEDGER_INTERPOSE void
+g_object_unref (gpointer object)
+{
+  guint depth = ledger_depth ();
+
+  if (G_UNLIKELY (depth != 0) && object != NULL)
+    ledger_note_unref (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  real.unref (object);
+}
+
+/* On a floating object the sink takes over the floating reference (the
+ * refcount does not change): the ledger moves the creation's record to
+ * the sinker.  On any other object it is a ref. */
+LEDGER_INTERPOSE gpointer
+g_object_ref_sink (gpointer object)
+{
+  guint depth = ledger_depth ();
+
+  if (G_UNLIKELY (depth != 0) && object != NULL)
+    {
+      gboolean floating = g_object_is_floating (object);
+
+      ledger_note_take (object,
+                        OURO_LEDGER_REF_SINK
+                        | (floating ? OURO_LEDGER_FLAG_FLOATING : OURO_LEDGER_FLAG_POPPABLE),
+                        LEDGER_CALLER, LEDGER_CALLER_FRAME, depth);
+    }
+  return real.ref_sink (object);
+}
+
+LEDGER_INTERPOSE gpointer
+g_object_new (GType        object_type,
+              const gchar *first_property_name,
+              ...)
+{
+  GObject *object;
+  va_list args;
+
+  va_start (args, first_property_name);
+  object = real.new_valist (object_type, first_property_name, args);
+  va_end (args);
+  ledger_note_new (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  return object;
+}
+
+LEDGER_INTERPOSE GObject *
+g_object_new_valist (GType        object_type,
+                     const gchar *first_property_name,
+                     va_list      var_args)
+{
+  GObject *object = real.new_valist (object_type, first_property_name, var_args);
+
+  ledger_note_new (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  return object;
+}
+
+LEDGER_INTERPOSE GObject *
+g_object_new_with_properties (GType          object_type,
+                              guint          n_properties,
+                              const char    *names[],
+                              const GValue   values[])
+{
+  GObject *object = real.new_with_properties (object_type, n_properties, names, values);
+
+  ledger_note_new (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  return object;
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+LEDGER_INTERPOSE gpointer
+g_object_newv (GType       object_type,
+               guint       n_parameters,
+               GParameter *parameters)
+{
+  gpointer object = real.newv (object_type, n_parameters, parameters);
+
+  ledger_note_new (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  return object;
+}
+G_GNUC_END_IGNORE_DEPRECATIONS

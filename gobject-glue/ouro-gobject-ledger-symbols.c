@@ -1,0 +1,489 @@
+/* ouro-gobject-ledger-symbols.c — the reference ledger's stacks, modules
+ * and symbols: capturing a call stack when a reference is taken, telling
+ * which module (executable or shared library) a call site is in, and
+ * naming a call site for a person.
+ *
+ * Thread-safety, part by part:
+ *  - capture: lock-free, on the thread taking the reference; libunwind
+ *    (dlopen'd with RTLD_LOCAL, so that its _Unwind_* and backtrace
+ *    symbols never interpose the program's, per-thread caching) or, without
+ *    it or under valgrind, glibc's backtrace ().  Both unwind from DWARF
+ *    CFI: no frame pointers needed.
+ *  - modules: a map of the executable mappings of /proc/self/maps, read
+ *    again (at most once a second) when an address falls outside it; the
+ *    caller holds the ledger lock.  It never takes the dynamic loader's
+ *    lock, which a thread in dlopen () holds while a constructor may call
+ *    g_object_ref.
+ *  - symbols: elfutils' libdwfl over this process (function, file:line
+ *    from the debug info), falling back to dladdr () (exported function +
+ *    offset, library); a cache by address; its own lock, taken alone.
+ *    Only reports symbolise, after the ledger lock is released.
+ */
+#define _GNU_SOURCE   /* dladdr (), dl_iterate_phdr () */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBUNWIND
+# define UNW_LOCAL_ONLY
+# include <libunwind.h>
+#endif
+#ifdef HAVE_LIBDW
+# include <elfutils/libdwfl.h>
+#endif
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+# include <valgrind/valgrind.h>
+#endif
+
+#include "ouro-gobject-ledger-private.h"
+
+/* The interposers' section (ouro-gobject-ledger-interpose.c): the linker
+ * defines its bounds. */
+extern const char __start_ouro_ledger_text[] __attribute__ ((visibility ("hidden")));
+extern const char __stop_ouro_ledger_text[] __attribute__ ((visibility ("hidden")));
+
+/* Frames above the caller's: the capture, the note, the interposer. */
+#define CAPTURE_SLACK 8
+#define MODULES_REFRESH_US G_USEC_PER_SEC
+
+#define LEDGER_STRINGIFY(x) LEDGER_STRINGIFY2 (x)
+#define LEDGER_STRINGIFY2(x) #x
+
+typedef int (*BacktraceFunc) (void **buffer, int size);
+
+static gsize         capture_initialized;
+static BacktraceFunc capture_backtrace;
+static gboolean      capture_uses_libunwind;
+static guintptr      capture_own_start;   /* this module's code, when it is */
+static guintptr      capture_own_end;     /* not the executable (the preload) */
+
+/* ---- capture ---------------------------------------------------------- */
+
+typedef struct {
+  guintptr address;
+  guint    index;      /* of the object dl_iterate_phdr reports next */
+  gboolean found;
+  gboolean is_main;
+  guintptr start, end;
+} CaptureModuleSearch;
+
+/* dl_iterate_phdr callback: finds the object whose executable segments
+ * hold search->address. */
+static int
+capture_find_module (struct dl_phdr_info *info,
+                     size_t               size,
+                     void                *data)
+{
+  CaptureModuleSearch *search = data;
+  guintptr start = (guintptr) -1, end = 0;
+  gboolean is_main = search->index++ == 0;
+
+  for (guint i = 0; i < info->dlpi_phnum; i++)
+    {
+      const ElfW(Phdr) *phdr = &info->dlpi_phdr[i];
+
+      if (phdr->p_type != PT_LOAD || (phdr->p_flags & PF_X) == 0)
+        continue;
+      start = MIN (start, info->dlpi_addr + phdr->p_vaddr);
+      end = MAX (end, info->dlpi_addr + phdr->p_vaddr + phdr->p_memsz);
+    }
+  if (search->address >= start && search->address < end)
+    {
+      search->found = TRUE;
+      search->is_main = is_main;
+      search->start = start;
+      search->end = end;
+      return 1;
+    }
+  return 0;
+}
+
+gboolean
+ouro_ledger_capture_init (void)
+{
+  if (g_once_init_enter (&capture_initialized))
+    {
+      CaptureModuleSearch search = { .address = (guintptr) ouro_ledger_capture };
+
+#ifdef HAVE_LIBUNWIND
+      void *library = NULL;
+
+      /* libunwind checks that stack memory is readable by writing it to a
+       * pipe, which memcheck reports as uninitialised bytes passed to
+       * write (): under valgrind, glibc's backtrace (). */
+# ifdef HAVE_VALGRIND_MEMCHECK_H
+      if (!RUNNING_ON_VALGRIND)
+# endif
+        library = dlopen ("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+# ifdef HAVE_VALGRIND_MEMCHECK_H
+      if (library == NULL && !RUNNING_ON_VALGRIND)
+# else
+      if (library == NULL)
+# endif
+        library = dlopen ("libunwind.so", RTLD_NOW | RTLD_LOCAL);
+      if (library != NULL)
+        {
+          int (*set_caching_policy) (unw_addr_space_t, unw_caching_policy_t) =
+            dlsym (library, LEDGER_STRINGIFY (unw_set_caching_policy));
+          unw_addr_space_t *local_space = dlsym (library, LEDGER_STRINGIFY (unw_local_addr_space));
+
+          capture_backtrace = (BacktraceFunc) dlsym (library, "unw_backtrace");
+          if (capture_backtrace != NULL && set_caching_policy != NULL && local_space != NULL)
+            set_caching_policy (*local_space, UNW_CACHE_PER_THREAD);
+          capture_uses_libunwind = capture_backtrace != NULL;
+        }
+#endif
+      if (capture_backtrace == NULL)
+        capture_backtrace = backtrace;
+
+      /* The first object dl_iterate_phdr () reports is the executable:
+       * when the ledger is in a library (the preload module), that
+       * library's frames are Ouro's, never the program's. */
+      dl_iterate_phdr (capture_find_module, &search);
+      if (search.found && !search.is_main)
+        {
+          capture_own_start = search.start;
+          capture_own_end = search.end;
+        }
+      g_once_init_leave (&capture_initialized, 1);
+    }
+  return capture_uses_libunwind;
+}
+
+static inline gboolean
+capture_is_own (guintptr address)
+{
+  return (address >= (guintptr) __start_ouro_ledger_text
+          && address < (guintptr) __stop_ouro_ledger_text)
+      || (address >= capture_own_start && address < capture_own_end);
+}
+
+guint
+ouro_ledger_capture (guintptr *frames,
+                     guint     depth,
+                     guintptr  return_address)
+{
+  void *raw[OURO_LEDGER_MAX_DEPTH + CAPTURE_SLACK];
+  int n_raw, start = 0;
+  guint n = 0;
+
+  depth = MIN (depth, OURO_LEDGER_MAX_DEPTH);
+  n_raw = capture_backtrace (raw, (int) (depth + CAPTURE_SLACK));
+  /* The interposer's caller: everything before it is the ledger. */
+  while (start < n_raw && (guintptr) raw[start] != return_address)
+    start++;
+  if (start == n_raw)
+    start = 0;
+  for (int i = start; i < n_raw && n < depth; i++)
+    if (i == start || !capture_is_own ((guintptr) raw[i]))
+      frames[n++] = (guintptr) raw[i];
+  return n;
+}
+
+/* ---- modules ---------------------------------------------------------- */
+
+typedef struct {
+  guintptr start;
+  guintptr end;
+  guint16  module;
+} ModuleRange;
+
+static GArray     *modules_ranges;     /* ModuleRange, by start; under the ledger lock */
+static GHashTable *modules_ids;        /* path -> id; under the ledger lock */
+static gint64      modules_read_time;
+
+/* After it: modules_ranges holds the executable mappings of the process
+ * now, each with the id of its file (ids of files seen before kept). */
+static void
+modules_read (void)
+{
+  FILE *maps = fopen ("/proc/self/maps", "re");
+  char line[4096];
+
+  modules_read_time = g_get_monotonic_time ();
+  if (modules_ids == NULL)
+    modules_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (modules_ranges == NULL)
+    modules_ranges = g_array_new (FALSE, FALSE, sizeof (ModuleRange));
+  g_array_set_size (modules_ranges, 0);
+  if (maps == NULL)
+    return;
+
+  while (fgets (line, sizeof line, maps) != NULL)
+    {
+      unsigned long start, end;
+      char perms[8];
+      int path_offset = 0;
+      char *path;
+      ModuleRange range;
+      gpointer id;
+
+      if (sscanf (line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path_offset) < 3
+          || strchr (perms, 'x') == NULL || path_offset == 0)
+        continue;
+      path = g_strstrip (line + path_offset);
+      if (*path == '\0' || *path == '[')
+        continue;
+      id = g_hash_table_lookup (modules_ids, path);
+      if (id == NULL)
+        {
+          if (g_hash_table_size (modules_ids) >= G_MAXUINT16 - 1)
+            continue;
+          id = GUINT_TO_POINTER (g_hash_table_size (modules_ids) + 1);
+          g_hash_table_insert (modules_ids, g_strdup (path), id);
+        }
+      range.start = start;
+      range.end = end;
+      range.module = (guint16) GPOINTER_TO_UINT (id);
+      g_array_append_val (modules_ranges, range);
+    }
+  fclose (maps);
+}
+
+static guint16
+modules_search (guintptr address)
+{
+  guint low = 0, high = modules_ranges->len;
+
+  /* Invariant: a range holding @address, if any, is in [low, high). */
+  while (low < high)
+    {
+      guint middle = low + (high - low) / 2;
+      const ModuleRange *range = &g_array_index (modules_ranges, ModuleRange, middle);
+
+      if (address < range->start)
+        high = middle;
+      else if (address >= range->end)
+        low = middle + 1;
+      else
+        return range->module;
+    }
+  return 0;
+}
+
+guint16
+ouro_ledger_module_of (guintptr address)
+{
+  guint16 module;
+
+  if (modules_ranges == NULL)
+    modules_read ();
+  module = modules_search (address);
+  if (module == 0 && g_get_monotonic_time () - modules_read_time >= MODULES_REFRESH_US)
+    {
+      modules_read ();
+      module = modules_search (address);
+    }
+  return module;
+}
+
+void
+ouro_ledger_modules_reset (void)
+{
+  g_clear_pointer (&modules_ranges, g_array_unref);
+  g_clear_pointer (&modules_ids, g_hash_table_unref);
+}
+
+gsize
+ouro_ledger_modules_get_memory_size (void)
+{
+  return (modules_ranges != NULL ? modules_ranges->len * sizeof (ModuleRange) : 0)
+       + (modules_ids != NULL ? g_hash_table_size (modules_ids) * 64 : 0);
+}
+
+/* ---- symbols ---------------------------------------------------------- */
+
+static pthread_mutex_t symbols_lock = PTHREAD_MUTEX_INITIALIZER;   /* TSan sees it, not a GMutex */
+static GHashTable *symbols_cache;       /* return address -> char *; under the lock */
+static gsize       symbols_cache_bytes;
+static gsize       symbols_fork_handler;
+#ifdef HAVE_LIBDW
+static Dwfl       *symbols_dwfl;        /* under the lock */
+static gboolean    symbols_dwfl_failed;
+#endif
+
+static void
+symbols_fork_prepare (void)
+{
+  pthread_mutex_lock (&symbols_lock);
+}
+
+static void
+symbols_fork_parent (void)
+{
+  pthread_mutex_unlock (&symbols_lock);
+}
+
+/* In the child: libdwfl's view is of the parent's process id. */
+static void
+symbols_fork_child (void)
+{
+#ifdef HAVE_LIBDW
+  g_clear_pointer (&symbols_dwfl, dwfl_end);
+  symbols_dwfl_failed = FALSE;
+#endif
+  pthread_mutex_unlock (&symbols_lock);
+}
+
+static const char *
+symbols_basename (const char *path)
+{
+  const char *slash = path != NULL ? strrchr (path, '/') : NULL;
+
+  return slash != NULL ? slash + 1 : path;
+}
+
+#ifdef HAVE_LIBDW
+/* Requires the lock.  After it: symbols_dwfl reports the modules of this
+ * process now, or symbols_dwfl_failed is set. */
+static void
+symbols_dwfl_report (void)
+{
+  /* Separate debug information by build id (/usr/lib/debug/.build-id,
+   * where Debian's -dbgsym packages put it), not dwfl_standard_find_debuginfo:
+   * that one loads libdebuginfod (and through it libcurl and GnuTLS, whose
+   * constructors leak) and may download, inside the program under test. */
+  static const Dwfl_Callbacks callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_build_id_find_debuginfo,
+  };
+
+  if (symbols_dwfl == NULL)
+    {
+      symbols_dwfl = dwfl_begin (&callbacks);
+      if (symbols_dwfl == NULL)
+        {
+          symbols_dwfl_failed = TRUE;
+          return;
+        }
+    }
+  dwfl_report_begin_add (symbols_dwfl);
+  if (dwfl_linux_proc_report (symbols_dwfl, getpid ()) != 0)
+    symbols_dwfl_failed = TRUE;
+  dwfl_report_end (symbols_dwfl, NULL, NULL);
+}
+
+/* Requires the lock.  The name of the call returning to @address from the
+ * debug information and symbol tables, or NULL. */
+static char *
+symbols_from_dwfl (guintptr address)
+{
+  Dwarf_Addr pc = address - 1;
+  Dwfl_Module *module;
+  const char *function, *module_name, *file = NULL;
+  GElf_Off offset = 0;
+  GElf_Sym symbol;
+  Dwfl_Line *line;
+  int line_number = 0;
+  Dl_info info;
+
+  if (symbols_dwfl == NULL && !symbols_dwfl_failed)
+    symbols_dwfl_report ();
+  if (symbols_dwfl == NULL)
+    return NULL;
+  module = dwfl_addrmodule (symbols_dwfl, pc);
+  if (module == NULL && !symbols_dwfl_failed)
+    {
+      /* Loaded since the last report. */
+      symbols_dwfl_report ();
+      module = dwfl_addrmodule (symbols_dwfl, pc);
+    }
+  if (module == NULL)
+    return NULL;
+
+  /* The name the loader knows it by ("libgtk-4.so.1"), as dladdr gives
+   * it; the file's own name ("libgtk-4.so.1.1000.5") otherwise. */
+  if (dladdr ((gpointer) (address - 1), &info) != 0 && info.dli_fname != NULL && *info.dli_fname != '\0')
+    module_name = symbols_basename (info.dli_fname);
+  else
+    module_name = symbols_basename (dwfl_module_info (module, NULL, NULL, NULL, NULL, NULL,
+                                                      NULL, NULL));
+  function = dwfl_module_addrinfo (module, pc, &offset, &symbol, NULL, NULL, NULL);
+  line = dwfl_module_getsrc (module, pc);
+  if (line != NULL)
+    file = dwfl_lineinfo (line, NULL, &line_number, NULL, NULL, NULL);
+
+  if (function != NULL && file != NULL)
+    return g_strdup_printf ("%s (%s:%d)", function, symbols_basename (file), line_number);
+  if (function != NULL)
+    return g_strdup_printf ("%s+0x%" G_GINT64_MODIFIER "x (%s)", function,
+                            (guint64) offset + 1, module_name);
+  return NULL;
+}
+#endif
+
+/* The name of the call returning to @address from the dynamic symbols. */
+static char *
+symbols_from_dladdr (guintptr address)
+{
+  Dl_info info;
+
+  if (dladdr ((gpointer) (address - 1), &info) == 0 || info.dli_fname == NULL)
+    return g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", (guint64) address);
+  if (info.dli_sname != NULL)
+    return g_strdup_printf ("%s+0x%" G_GINT64_MODIFIER "x (%s)", info.dli_sname,
+                            (guint64) (address - (guintptr) info.dli_saddr),
+                            symbols_basename (info.dli_fname));
+  return g_strdup_printf ("0x%" G_GINT64_MODIFIER "x (%s+0x%" G_GINT64_MODIFIER "x)",
+                          (guint64) address, symbols_basename (info.dli_fname),
+                          (guint64) (address - (guintptr) info.dli_fbase));
+}
+
+char *
+ouro_ledger_symbolise (guintptr return_address)
+{
+  char *text = NULL;
+
+  pthread_mutex_lock (&symbols_lock);
+  if (g_once_init_enter (&symbols_fork_handler))
+    {
+      pthread_atfork (symbols_fork_prepare, symbols_fork_parent, symbols_fork_child);
+      g_once_init_leave (&symbols_fork_handler, 1);
+    }
+  if (symbols_cache == NULL)
+    symbols_cache = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  text = g_hash_table_lookup (symbols_cache, GSIZE_TO_POINTER (return_address));
+  if (text == NULL)
+    {
+#ifdef HAVE_LIBDW
+      text = symbols_from_dwfl (return_address);
+#endif
+      if (text == NULL)
+        text = symbols_from_dladdr (return_address);
+      g_hash_table_insert (symbols_cache, GSIZE_TO_POINTER (return_address), text);
+      symbols_cache_bytes += strlen (text) + 1 + 3 * sizeof (gpointer);
+    }
+  text = g_strdup (text);
+  pthread_mutex_unlock (&symbols_lock);
+  return text;
+}
+
+void
+ouro_ledger_symbols_reset (void)
+{
+  pthread_mutex_lock (&symbols_lock);
+  g_clear_pointer (&symbols_cache, g_hash_table_unref);
+  symbols_cache_bytes = 0;
+#ifdef HAVE_LIBDW
+  g_clear_pointer (&symbols_dwfl, dwfl_end);
+  symbols_dwfl_failed = FALSE;
+#endif
+  pthread_mutex_unlock (&symbols_lock);
+}
+
+gsize
+ouro_ledger_symbols_get_memory_size (void)
+{
+  gsize bytes;
+
+  pthread_mutex_lock (&symbols_lock);
+  bytes = symbols_cache_bytes;
+  pthread_mutex_unlock (&symbols_lock);
+  return bytes;
+}

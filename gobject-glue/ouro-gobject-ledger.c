@@ -1,0 +1,1173 @@
+/* ouro-gobject-ledger.c — the reference ledger: for each GObject, the call
+ * sites of the references taken on it and not yet released, so that a
+ * report can say who holds a reference that no known edge explains.
+ *
+ * ---- Overview ----------------------------------------------------------
+ *
+ * The interposers (ouro-gobject-ledger-interpose.c) turn every
+ * g_object_new, g_object_ref, g_object_ref_sink and g_object_unref that
+ * reaches them into an event: object, call site (the caller's return
+ * address, or a stack of N frames), the caller's stack frame (its CFA), and
+ * a stamp (the ledger clock, kind, flags).  Events go to a buffer per
+ * thread; a ref followed at once by an unref of the same object from the
+ * same frame cancels there (R0 below), so temporary references never leave
+ * the thread.  Buffers are applied, under the ledger lock, to a table of
+ * per-object entries: each entry keeps its outstanding records in the
+ * order they were taken (the creation first), and an applied unref removes
+ * the one record the pairing policy picks.  A buffer is applied when it is
+ * full, when its thread exits, when its thread finalizes an object, and
+ * before any query (explain, dup_sites, sync).
+ *
+ * Applying another live thread's buffer: the applier holds the ledger
+ * lock, sets the buffer's `frozen`, issues membarrier
+ * (MEMBARRIER_CMD_PRIVATE_EXPEDITED, registered at enable: a full fence on
+ * every thread of the process), waits until the owner's `busy` is clear,
+ * applies, and clears `frozen`.  The owner sets `busy`, then reads `frozen`
+ * (a compiler barrier between them: membarrier supplies the CPU fence), and
+ * writes only if it was clear: Dekker's protocol with an asymmetric fence,
+ * so either the applier sees busy and waits, or the owner sees frozen and
+ * takes the slow path (the ledger lock, which the applier holds until it
+ * is done).  The owner never blocks, allocates or calls out while busy, so
+ * the wait is short; without membarrier (old kernels, valgrind) and under
+ * ThreadSanitizer the owner's store is a full fence instead.
+ *
+ * Address reuse: a GObject finalized and a new one allocated at the same
+ * address must not share records.  The finalize hook (installed in
+ * ouro-gobject-tracking.c) bumps the ledger clock to D and marks the
+ * address's entry dead with birth D, dropping its records.  Every event
+ * of the old object was stamped before D (it was recorded while its
+ * caller held a reference, which happens before the finalization), and
+ * every event of the new one at or after D (its allocation happens after
+ * the free), so an event stamped before its entry's birth is a stale one
+ * of the previous occupant, still in some thread's buffer, and is
+ * dropped.  The hook applies its own thread's buffer first, so only other
+ * threads' events can be stale; when none has pending events and the
+ * object has no entry, no dead entry is needed.  Dead entries are swept
+ * (after applying every buffer) once they outnumber the live ones.
+ *
+ * Refs taken in an object's instance_init or constructed, before
+ * g_object_new returns (the classic: connecting to a child's signal with
+ * g_object_ref (self) as data), are events like any other: the entry is
+ * created at the first event on the address, whatever it is, and the
+ * creation's record, applied after them, goes to the front: it is the
+ * object's first reference.
+ *
+ * ---- The pairing policy ------------------------------------------------
+ *
+ * An unref releases one reference; which record it removes decides which
+ * sites a report shows (never how many).  In this order:
+ *
+ *  R0 An unref that comes right after, in its thread's events not yet
+ *     applied, a ref, ref_sink or creation of the same object from the
+ *     same stack frame cancels it: a temporary reference.  Except a ref
+ *     right after the same frame created the object: `obj = g_object_new
+ *     (…); connect (child, …, g_object_ref (obj), …); g_object_unref
+ *     (obj);` releases the creation, and the connect's ref stays (R1).
+ *  R1 Else the creation record of the object by the same thread from the
+ *     same frame: the function that created an object and drops it
+ *     releases the reference it owned.
+ *  R2 Else the oldest record taken by the same thread from the same frame.
+ *  R3 Else the oldest record taken in the same module (executable or
+ *     shared library) as the unref: GTK's and GIO's internal
+ *     ref/unref pairs across functions stay inside the library.
+ *  R4 Else the oldest record (first in, first out): the creation first, so
+ *     the references that outlive their owner's release are the later
+ *     ones (in the classic above, the g_object_ref in init, not the
+ *     g_object_new in main).
+ *  R5 Else (no record: the reference was taken where the ledger cannot see,
+ *     inside libgobject, or on another thread whose events are not applied
+ *     yet) a debt: the next record applied whose stamp is not later than
+ *     the unref pays it instead of being added.
+ *  R1 to R4 only consider records stamped no later than the unref.  A
+ *  g_object_ref_sink on a floating object adds no reference: it moves the
+ *  floating creation record to the sinker (kind "ref_sink").
+ *
+ * How it plays out: bound callback in init, window dropped by main → the
+ * init's ref stays; dropped by GTK (gtk_window_destroy) → R4, the same;
+ * g_clear_object in a parent's dispose → R4 releases the child's creation
+ * in the parent's init; a GTK container (ref_sink in gtk_widget_set_parent,
+ * unref in gtk_widget_unparent) → R3 pairs them inside libgtk.
+ *
+ * Known limits.  A frame is the caller's stack pointer: two activations
+ * at the same depth, one after the other, look like one (R1/R2 then pick
+ * a record of the earlier one); calls that pass arguments on the stack or
+ * after alloca can differ in it within one activation.  R0 only sees the
+ * thread's unapplied events: across a buffer boundary the pair falls to
+ * R1/R2, which may keep another line of the same activation.  Refs and
+ * unrefs libgobject makes itself are invisible: an invisible ref released
+ * by a visible unref removes some visible record (the report then shows
+ * one site too few, never an invented one); a visible ref released by an
+ * invisible unref (a GValue holding it, unset inside libgobject) leaves a
+ * record that outlives the reference until the object dies.  Events of
+ * different threads are applied in buffer order, not in time order, which
+ * R5 and the stamps make up for in counts, not always in sites.  Objects
+ * are freed only through g_object_unref, whose finalization the hook sees
+ * (including objects created before the ledger was enabled).
+ *
+ * ---- Thread-safety -----------------------------------------------------
+ *
+ * MT safe.  One mutex, the ledger lock, guards the table, the records, the
+ * stacks, the list of buffers and the counters; buffers follow the
+ * protocol above.  Lock order: the registry lock, then the ledger lock,
+ * then the symbol lock is never nested (symbolising happens after the
+ * ledger lock is released).  Nothing here calls GLib's object functions
+ * with the ledger lock held, so it never re-enters itself.  A signal
+ * handler must not call g_object_ref (it is not async-signal-safe anyway).
+ * fork (): the child keeps only the forking thread's buffer.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ouro-gobject-ledger-private.h"
+
+/* Dead entries are swept when there are more of them than this and than
+ * live entries. */
+#define LEDGER_SWEEP_MIN   4096
+#define LEDGER_TABLE_MIN_BITS 8
+
+G_DEFINE_QUARK (ouro-ledger-error-quark, ouro_ledger_error)
+
+/* ---- state ------------------------------------------------------------ */
+
+gint     ouro_ledger_active;
+guint64  ouro_ledger_clock;
+gint     ouro_ledger_light_fence;
+__thread OuroLedgerBuffer *ouro_ledger_tls_buffer __attribute__ ((tls_model ("initial-exec")));
+
+typedef struct {
+  guintptr site;      /* return address; with OURO_LEDGER_FLAG_STACK, a LedgerStack * */
+  guintptr frame;
+  guint64  clock;
+  guint32  thread;
+  guint16  module;
+  guint8   kind;
+  guint8   flags;     /* OURO_LEDGER_FLAG_FLOATING, OURO_LEDGER_FLAG_STACK */
+} LedgerRecord;
+
+typedef struct {
+  gpointer      object;        /* NULL: a free slot */
+  LedgerRecord *records;       /* [capacity]; live: [head, head + n), oldest first */
+  guint64       birth;         /* events stamped earlier were a previous occupant's */
+  guint64       debt_clock;    /* the latest stamp of an unmatched unref */
+  guint64       frame_mask;    /* bloom filter over (thread, frame) of live records */
+  guint32       head;
+  guint32       n;
+  guint32       capacity;
+  guint32       n_debts;
+  guint32       module_mask;   /* bloom filter over the modules of live records */
+  guint32       dead;          /* finalized: only a birth to keep stale events out */
+} LedgerEntry;
+
+typedef struct {
+  guint32  hash;
+  guint32  depth;
+  guintptr frames[];
+} LedgerStack;
+
+/* A pthread mutex rather than a GMutex: ThreadSanitizer understands it,
+ * while GLib's futex-based GMutex is invisible to it. */
+static pthread_mutex_t   ledger_lock = PTHREAD_MUTEX_INITIALIZER;
+static guint             ledger_depth;        /* under the lock: 0 when off */
+static guint64           ledger_session;      /* events stamped before it are a previous session's */
+static OuroLedgerBuffer *ledger_buffers;      /* every live thread's, linked */
+static guint             ledger_n_buffers;
+static guint32           ledger_next_thread = 1;
+static gboolean          ledger_process_ready;
+
+static LedgerEntry      *ledger_table;        /* [1 << ledger_table_bits] */
+static guint             ledger_table_bits;
+static guint             ledger_table_used;   /* slots taken, dead ones included */
+static guint             ledger_table_dead;
+static guint             ledger_n_objects;    /* entries with records */
+static guint             ledger_n_records;
+static gsize             ledger_record_bytes;
+static GHashTable       *ledger_stacks;       /* LedgerStack set */
+static gsize             ledger_stack_bytes;
+
+static struct {
+  guint64 applied;
+  guint64 paired;
+  guint64 unmatched;
+  guint64 stale;
+  guint64 retired_cancelled;   /* of threads that exited */
+} ledger_counts;
+
+/* A thread's buffer after it exited: always frozen, so its rare late events
+ * (other thread-exit destructors unref things) take the slow path. */
+static OuroLedgerBuffer ledger_dead_buffer = { .frozen = 1 };
+
+static void ledger_thread_exit (gpointer data);
+static GPrivate ledger_thread_key = G_PRIVATE_INIT (ledger_thread_exit);
+
+static const char *const ledger_kind_names[] = { "new", "ref", "ref_sink", "unref" };
+
+/* ---- stacks ----------------------------------------------------------- */
+
+static guint
+stack_hash (gconstpointer data)
+{
+  return ((const LedgerStack *) data)->hash;
+}
+
+static gboolean
+stack_equal (gconstpointer a,
+             gconstpointer b)
+{
+  const LedgerStack *x = a, *y = b;
+
+  return x->depth == y->depth && memcmp (x->frames, y->frames, x->depth * sizeof (guintptr)) == 0;
+}
+
+/* Requires the lock.  Returns the one stack of @frames, interned. */
+static LedgerStack *
+ledger_intern_stack (const guintptr *frames,
+                     guint           depth)
+{
+  guintptr key_words[1 + OURO_LEDGER_MAX_DEPTH];
+  LedgerStack *key = (LedgerStack *) key_words;
+  LedgerStack *stack;
+  guint64 hash = depth;
+
+  depth = MIN (depth, OURO_LEDGER_MAX_DEPTH);
+  for (guint i = 0; i < depth; i++)
+    hash = (hash ^ frames[i]) * G_GUINT64_CONSTANT (0x100000001B3);
+  key->hash = (guint32) (hash ^ (hash >> 32));
+  key->depth = depth;
+  memcpy (key->frames, frames, depth * sizeof (guintptr));
+
+  stack = g_hash_table_lookup (ledger_stacks, key);
+  if (stack == NULL)
+    {
+      gsize size = sizeof (LedgerStack) + depth * sizeof (guintptr);
+
+      stack = g_memdup2 (key, size);
+      g_hash_table_add (ledger_stacks, stack);
+      ledger_stack_bytes += size + 4 * sizeof (gpointer);
+    }
+  return stack;
+}
+
+/* ---- the table -------------------------------------------------------- */
+
+static inline guint
+table_slot (gpointer object)
+{
+  return (guint) ((((guintptr) object >> 4) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+                  >> (64 - ledger_table_bits));
+}
+
+/* Requires the lock.  @object's entry, or NULL. */
+static LedgerEntry *
+table_find (gpointer object)
+{
+  guint mask;
+
+  if (ledger_table == NULL)
+    return NULL;
+  mask = (1u << ledger_table_bits) - 1;
+  /* Linear probing; entries leave only when the table is rebuilt. */
+  for (guint i = table_slot (object); ; i = (i + 1) & mask)
+    {
+      if (ledger_table[i].object == object)
+        return &ledger_table[i];
+      if (ledger_table[i].object == NULL)
+        return NULL;
+    }
+}
+
+static void
+entry_free_records (LedgerEntry *entry)
+{
+  ledger_record_bytes -= entry->capacity * sizeof (LedgerRecord);
+  ledger_n_records -= entry->n;
+  if (entry->n > 0)
+    ledger_n_objects--;
+  g_clear_pointer (&entry->records, g_free);
+  entry->head = entry->n = entry->capacity = 0;
+  entry->frame_mask = 0;
+  entry->module_mask = 0;
+}
+
+/* Requires the lock.  After it: the table has 1 << @bits slots (at least
+ * enough for what it keeps) holding the same entries, less, when @sweep,
+ * the dead ones and those with neither records nor debts. */
+static void
+table_rebuild (guint    bits,
+               gboolean sweep)
+{
+  LedgerEntry *old = ledger_table;
+  guint old_size = old != NULL ? 1u << ledger_table_bits : 0;
+  guint kept = 0;
+
+  for (guint i = 0; i < old_size; i++)
+    if (old[i].object != NULL && !(sweep && (old[i].dead || (old[i].n == 0 && old[i].n_debts == 0))))
+      kept++;
+  bits = MAX (bits, LEDGER_TABLE_MIN_BITS);
+  while ((1u << bits) * 3 < kept * 4 + 4)
+    bits++;
+
+  ledger_table = g_new0 (LedgerEntry, 1u << bits);
+  ledger_table_bits = bits;
+  ledger_table_used = 0;
+  ledger_table_dead = 0;
+  for (guint i = 0; i < old_size; i++)
+    {
+      LedgerEntry *entry = &old[i];
+      guint mask = (1u << bits) - 1, slot;
+
+      if (entry->object == NULL)
+        continue;
+      if (sweep && (entry->dead || (entry->n == 0 && entry->n_debts == 0)))
+        {
+          entry_free_records (entry);
+          continue;
+        }
+      for (slot = table_slot (entry->object); ledger_table[slot].object != NULL; slot = (slot + 1) & mask)
+        ;
+      ledger_table[slot] = *entry;
+      ledger_table_used++;
+      if (entry->dead)
+        ledger_table_dead++;
+    }
+  g_free (old);
+}
+
+/* Requires the lock.  @object's entry, made (alive, born with the
+ * session) when there was none. */
+static LedgerEntry *
+table_insert (gpointer object)
+{
+  LedgerEntry *entry = table_find (object);
+  guint mask, slot;
+
+  if (entry != NULL)
+    return entry;
+  if (ledger_table == NULL || (ledger_table_used + 1) * 4 > (1u << ledger_table_bits) * 3)
+    table_rebuild (ledger_table != NULL ? ledger_table_bits + 1 : LEDGER_TABLE_MIN_BITS, FALSE);
+
+  mask = (1u << ledger_table_bits) - 1;
+  for (slot = table_slot (object); ledger_table[slot].object != NULL; slot = (slot + 1) & mask)
+    ;
+  entry = &ledger_table[slot];
+  memset (entry, 0, sizeof *entry);
+  entry->object = object;
+  entry->birth = ledger_session;
+  ledger_table_used++;
+  return entry;
+}
+
+/* Requires the lock.  After it: no entry, no record. */
+static void
+table_clear (void)
+{
+  guint size = ledger_table != NULL ? 1u << ledger_table_bits : 0;
+
+  for (guint i = 0; i < size; i++)
+    if (ledger_table[i].object != NULL)
+      entry_free_records (&ledger_table[i]);
+  g_clear_pointer (&ledger_table, g_free);
+  ledger_table_bits = 0;
+  ledger_table_used = 0;
+  ledger_table_dead = 0;
+  g_assert (ledger_n_records == 0 && ledger_n_objects == 0 && ledger_record_bytes == 0);
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static inline guint64
+frame_bit (guint32  thread,
+           guintptr frame)
+{
+  return G_GUINT64_CONSTANT (1) << ((((guint64) frame >> 3) ^ ((guint64) thread * 0x9E3779B1u)) & 63);
+}
+
+static inline guint32
+module_bit (guint16 module)
+{
+  return 1u << (module & 31);
+}
+
+/* After it: @entry has room for one more record after its last. */
+static void
+entry_reserve (LedgerEntry *entry)
+{
+  guint capacity;
+
+  if (entry->head + entry->n < entry->capacity)
+    return;
+  if (entry->head > 0 && entry->head >= entry->n)
+    {
+      /* Released from the front (R4) as much as taken: slide back. */
+      memmove (entry->records, &entry->records[entry->head], entry->n * sizeof (LedgerRecord));
+      entry->head = 0;
+      return;
+    }
+  capacity = MAX (2, entry->capacity * 2);
+  entry->records = g_renew (LedgerRecord, entry->records, capacity);
+  ledger_record_bytes += (capacity - entry->capacity) * sizeof (LedgerRecord);
+  entry->capacity = capacity;
+}
+
+/* After it: @record is @entry's newest, or its oldest when @first. */
+static void
+entry_push (LedgerEntry        *entry,
+            const LedgerRecord *record,
+            gboolean            first)
+{
+  if (first && entry->head > 0)
+    entry->records[--entry->head] = *record;
+  else
+    {
+      entry_reserve (entry);
+      if (first)
+        {
+          memmove (&entry->records[entry->head + 1], &entry->records[entry->head],
+                   entry->n * sizeof (LedgerRecord));
+          entry->records[entry->head] = *record;
+        }
+      else
+        entry->records[entry->head + entry->n] = *record;
+    }
+  if (entry->n++ == 0)
+    ledger_n_objects++;
+  ledger_n_records++;
+  entry->frame_mask |= frame_bit (record->thread, record->frame);
+  entry->module_mask |= module_bit (record->module);
+}
+
+/* After it: the record at @index (of entry->records) is gone, the others
+ * keep their order. */
+static void
+entry_remove (LedgerEntry *entry,
+              guint        index)
+{
+  guint before = index - entry->head;
+  guint after = entry->head + entry->n - 1 - index;
+
+  if (before < after)
+    {
+      memmove (&entry->records[entry->head + 1], &entry->records[entry->head],
+               before * sizeof (LedgerRecord));
+      entry->head++;
+    }
+  else
+    memmove (&entry->records[index], &entry->records[index + 1], after * sizeof (LedgerRecord));
+  entry->n--;
+  ledger_n_records--;
+  if (entry->n == 0)
+    {
+      ledger_n_objects--;
+      entry->head = 0;
+      entry->frame_mask = 0;
+      entry->module_mask = 0;
+      /* Objects whose references come and go keep a small array; an
+       * object that once had many gives it back. */
+      if (entry->capacity > 4)
+        entry_free_records (entry);
+    }
+}
+
+/* Applies an unref by @thread from @frame in @module, stamped @clock:
+ * removes the record the policy picks (R1-R4).  Returns FALSE when no
+ * record could be its reference. */
+static gboolean
+entry_release (LedgerEntry *entry,
+               guint32      thread,
+               guintptr     frame,
+               guint64      clock,
+               guint16      module)
+{
+  guint end = entry->head + entry->n, chosen = G_MAXUINT;
+
+  if ((entry->frame_mask & frame_bit (thread, frame)) != 0)
+    for (guint i = entry->head; i < end; i++)
+      {
+        const LedgerRecord *record = &entry->records[i];
+
+        if (record->clock > clock || record->thread != thread || record->frame != frame)
+          continue;
+        if (record->kind == OURO_LEDGER_NEW)
+          {
+            chosen = i;                                 /* R1 */
+            break;
+          }
+        if (chosen == G_MAXUINT)
+          chosen = i;                                   /* R2 */
+      }
+  if (chosen == G_MAXUINT && module != 0 && (entry->module_mask & module_bit (module)) != 0)
+    for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
+      if (entry->records[i].clock <= clock && entry->records[i].module == module)
+        chosen = i;                                     /* R3 */
+  for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
+    if (entry->records[i].clock <= clock)
+      chosen = i;                                       /* R4 */
+  if (chosen == G_MAXUINT)
+    return FALSE;
+  entry_remove (entry, chosen);
+  return TRUE;
+}
+
+/* Turns @entry's floating creation record, if it has one, into @record (a
+ * ref_sink that took the floating reference over).  Returns whether it
+ * had one. */
+static gboolean
+entry_sink_floating (LedgerEntry        *entry,
+                     const LedgerRecord *record)
+{
+  for (guint i = entry->head; i < entry->head + entry->n; i++)
+    if (entry->records[i].kind == OURO_LEDGER_NEW
+        && (entry->records[i].flags & OURO_LEDGER_FLAG_FLOATING) != 0)
+      {
+        entry->records[i] = *record;
+        entry->frame_mask |= frame_bit (record->thread, record->frame);
+        entry->module_mask |= module_bit (record->module);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* Requires the lock.  After it: @event, recorded by @thread (with its
+ * @n_frames @frames when it has a stack), is in its object's records. */
+static void
+ledger_apply (guint32                thread,
+              const OuroLedgerEvent *event,
+              const guintptr        *frames,
+              guint                  n_frames)
+{
+  guint kind = event->stamp & OURO_LEDGER_KIND_MASK;
+  guint64 clock = event->stamp >> OURO_LEDGER_CLOCK_SHIFT;
+  gboolean has_stack = (event->stamp & OURO_LEDGER_FLAG_STACK) != 0;
+  LedgerEntry *entry;
+  LedgerRecord record;
+
+  ledger_counts.applied++;
+  if (clock < ledger_session)
+    {
+      ledger_counts.stale++;
+      return;
+    }
+  entry = table_insert (event->object);
+  if (clock < entry->birth)
+    {
+      ledger_counts.stale++;
+      return;
+    }
+  if (entry->dead)
+    {
+      entry->dead = FALSE;
+      ledger_table_dead--;
+    }
+
+  if (kind == OURO_LEDGER_UNREF)
+    {
+      if (entry_release (entry, thread, event->frame, clock, ouro_ledger_module_of (event->site)))
+        ledger_counts.paired++;
+      else
+        {
+          ledger_counts.unmatched++;                    /* R5 */
+          entry->n_debts++;
+          entry->debt_clock = MAX (entry->debt_clock, clock);
+        }
+      return;
+    }
+
+  memset (&record, 0, sizeof record);
+  record.site = has_stack ? (guintptr) ledger_intern_stack (frames, n_frames) : event->site;
+  record.frame = event->frame;
+  record.clock = clock;
+  record.thread = thread;
+  record.module = ouro_ledger_module_of (has_stack ? (n_frames > 0 ? frames[0] : 0) : event->site);
+  record.kind = (guint8) kind;
+  record.flags = event->stamp & (OURO_LEDGER_FLAG_FLOATING | OURO_LEDGER_FLAG_STACK);
+
+  if (kind == OURO_LEDGER_REF_SINK && (record.flags & OURO_LEDGER_FLAG_FLOATING) != 0)
+    {
+      /* The sinker now owns the floating reference: no reference added.
+       * Without a creation record (the creation was not seen) the
+       * reference becomes attributable. */
+      record.flags &= ~OURO_LEDGER_FLAG_FLOATING;
+      if (!entry_sink_floating (entry, &record))
+        entry_push (entry, &record, FALSE);
+      return;
+    }
+  if (entry->n_debts > 0 && clock <= entry->debt_clock)
+    {
+      /* An unref applied earlier released this one. */
+      entry->n_debts--;
+      ledger_counts.paired++;
+      return;
+    }
+  entry_push (entry, &record, kind == OURO_LEDGER_NEW);
+}
+
+/* ---- buffers ---------------------------------------------------------- */
+
+/* Requires the lock, and that no other thread writes @buffer (its owner is
+ * the caller, or it is frozen and not busy).  After it: its events are
+ * applied, in order, and it is empty. */
+static void
+ledger_buffer_apply (OuroLedgerBuffer *buffer,
+                     gboolean          apply)
+{
+  guint64 count = __atomic_load_n (&buffer->count, __ATOMIC_RELAXED);
+  guint n = OURO_LEDGER_COUNT_N (count);
+
+  for (guint i = 0; apply && i < n; i++)
+    {
+      const OuroLedgerEvent *event = &buffer->events[i];
+
+      if ((event->stamp & OURO_LEDGER_FLAG_STACK) != 0 && event->site < buffer->n_frames)
+        ledger_apply (buffer->id, event, &buffer->frames[event->site + 1],
+                      (guint) buffer->frames[event->site]);
+      else
+        ledger_apply (buffer->id, event, NULL, 0);
+    }
+  __atomic_store_n (&buffer->count, count - n, __ATOMIC_RELAXED);
+  buffer->n_frames = 0;
+}
+
+/* Requires the lock.  Returns the calling thread's new buffer. */
+static OuroLedgerBuffer *
+ledger_buffer_new (void)
+{
+  OuroLedgerBuffer *buffer = g_new0 (OuroLedgerBuffer, 1);
+
+  buffer->id = ledger_next_thread++;
+  buffer->next = ledger_buffers;
+  if (ledger_buffers != NULL)
+    ledger_buffers->prev = buffer;
+  ledger_buffers = buffer;
+  ledger_n_buffers++;
+  ouro_ledger_tls_buffer = buffer;
+  g_private_set (&ledger_thread_key, buffer);
+  return buffer;
+}
+
+/* Requires the lock.  After it: @buffer is out of the list and freed. */
+static void
+ledger_buffer_free (OuroLedgerBuffer *buffer)
+{
+  if (buffer->prev != NULL)
+    buffer->prev->next = buffer->next;
+  else
+    ledger_buffers = buffer->next;
+  if (buffer->next != NULL)
+    buffer->next->prev = buffer->prev;
+  ledger_n_buffers--;
+  ledger_counts.retired_cancelled +=
+    OURO_LEDGER_COUNT_CANCELLED (__atomic_load_n (&buffer->count, __ATOMIC_RELAXED));
+  g_free (buffer->frames);
+  g_free (buffer);
+}
+
+/* The GPrivate destructor: the thread exits. */
+static void
+ledger_thread_exit (gpointer data)
+{
+  OuroLedgerBuffer *buffer = data;
+
+  pthread_mutex_lock (&ledger_lock);
+  ledger_buffer_apply (buffer, ledger_depth != 0);
+  ledger_buffer_free (buffer);
+  ouro_ledger_tls_buffer = &ledger_dead_buffer;
+  pthread_mutex_unlock (&ledger_lock);
+}
+
+/* Requires the lock.  After it: @buffer's frames can take a stack of the
+ * session's depth after what they hold. */
+static void
+ledger_buffer_reserve_frames (OuroLedgerBuffer *buffer)
+{
+  guint needed = buffer->n_frames + ledger_depth + 1;
+
+  if (needed <= buffer->frames_capacity)
+    return;
+  buffer->frames_capacity = MAX (needed, (ledger_depth + 1) * OURO_LEDGER_BUFFER_EVENTS / 4);
+  buffer->frames = g_renew (guintptr, buffer->frames, buffer->frames_capacity);
+}
+
+/* Requires the lock.  Waits until @buffer's owner is out of its busy
+ * section (never long: nothing in it blocks). */
+static void
+ledger_wait_not_busy (OuroLedgerBuffer *buffer)
+{
+  for (guint spins = 0; __atomic_load_n (&buffer->busy, __ATOMIC_SEQ_CST) != 0; spins++)
+    if (spins >= 64)
+      sched_yield ();
+}
+
+/* Requires the lock.  After it: every event any thread recorded before
+ * the call is applied (@apply) or dropped; with @pending_only, buffers
+ * seen empty are left alone (an event being recorded now is concurrent
+ * with the call). */
+static void
+ledger_flush_all (gboolean apply,
+                  gboolean pending_only)
+{
+  OuroLedgerBuffer *own = ouro_ledger_tls_buffer;
+  guint n_frozen = 0;
+
+  for (OuroLedgerBuffer *buffer = ledger_buffers; buffer != NULL; buffer = buffer->next)
+    {
+      if (buffer == own
+          || (pending_only && OURO_LEDGER_COUNT_N (__atomic_load_n (&buffer->count, __ATOMIC_RELAXED)) == 0))
+        continue;
+      __atomic_store_n (&buffer->frozen, 1, __ATOMIC_SEQ_CST);
+      n_frozen++;
+    }
+  if (n_frozen == 0)
+    goto own;
+#ifndef OURO_LEDGER_STRONG_FENCE_ONLY
+  if (__atomic_load_n (&ouro_ledger_light_fence, __ATOMIC_RELAXED)
+      && syscall (__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+    {
+      /* Registered at enable, so this should not happen: from now on
+       * owners fence themselves; the ones in flight had a millisecond to
+       * make their stores visible. */
+      __atomic_store_n (&ouro_ledger_light_fence, 0, __ATOMIC_SEQ_CST);
+      g_usleep (1000);
+    }
+#endif
+  for (OuroLedgerBuffer *buffer = ledger_buffers; buffer != NULL; buffer = buffer->next)
+    {
+      if (__atomic_load_n (&buffer->frozen, __ATOMIC_RELAXED) == 0)
+        continue;
+      ledger_wait_not_busy (buffer);
+      ledger_buffer_apply (buffer, apply);
+      __atomic_store_n (&buffer->frozen, 0, __ATOMIC_RELEASE);
+    }
+own:
+  if (own != NULL && own != &ledger_dead_buffer)
+    ledger_buffer_apply (own, apply);
+}
+
+void
+ouro_ledger_record_slow (const OuroLedgerEvent *event,
+                         const guintptr        *frames,
+                         guint                  n_frames)
+{
+  OuroLedgerBuffer *buffer;
+
+  pthread_mutex_lock (&ledger_lock);
+  if (ledger_depth == 0)
+    goto out;
+  buffer = ouro_ledger_tls_buffer;
+  if (buffer == &ledger_dead_buffer)
+    {
+      ledger_apply (0, event, frames, n_frames);
+      goto out;
+    }
+  if (buffer == NULL)
+    buffer = ledger_buffer_new ();
+  /* Under the lock no applier runs and nothing is frozen: the owner may
+   * write without busy. */
+  if ((event->stamp & OURO_LEDGER_FLAG_STACK) != 0)
+    ledger_buffer_reserve_frames (buffer);
+  if (!ouro_ledger_buffer_put (buffer, event, frames, n_frames))
+    {
+      ledger_buffer_apply (buffer, TRUE);
+      if ((event->stamp & OURO_LEDGER_FLAG_STACK) != 0)
+        ledger_buffer_reserve_frames (buffer);
+      if (!ouro_ledger_buffer_put (buffer, event, frames, n_frames))
+        ledger_apply (buffer->id, event, frames, n_frames);
+    }
+out:
+  pthread_mutex_unlock (&ledger_lock);
+}
+
+/* ---- finalization ----------------------------------------------------- */
+
+/* Whether a thread other than the caller has events not yet applied. */
+static gboolean
+ledger_others_pending (void)
+{
+  for (OuroLedgerBuffer *buffer = ledger_buffers; buffer != NULL; buffer = buffer->next)
+    if (buffer != ouro_ledger_tls_buffer
+        && OURO_LEDGER_COUNT_N (__atomic_load_n (&buffer->count, __ATOMIC_RELAXED)) != 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The finalize hook: @object is about to be freed.  After it: @object's
+ * records are gone, and events of it still in other threads' buffers will
+ * be dropped. */
+static void
+ledger_on_finalize (GObject *object)
+{
+  OuroLedgerBuffer *own = ouro_ledger_tls_buffer;
+  LedgerEntry *entry;
+  guint64 death;
+
+  if (__atomic_load_n (&ouro_ledger_active, __ATOMIC_RELAXED) == 0)
+    return;
+  death = __atomic_add_fetch (&ouro_ledger_clock, 1, __ATOMIC_SEQ_CST);
+
+  pthread_mutex_lock (&ledger_lock);
+  if (ledger_depth == 0)
+    goto out;
+  /* This thread's events of it, the last unref among them, are applied
+   * (not stale) before it goes. */
+  if (own != NULL && own != &ledger_dead_buffer)
+    ledger_buffer_apply (own, TRUE);
+  entry = table_find (object);
+  if (entry == NULL && !ledger_others_pending ())
+    goto out;
+  entry = table_insert (object);
+  entry_free_records (entry);
+  entry->n_debts = 0;
+  entry->birth = death;
+  if (!entry->dead)
+    {
+      entry->dead = TRUE;
+      ledger_table_dead++;
+    }
+  if (ledger_table_dead > MAX (LEDGER_SWEEP_MIN, ledger_table_used - ledger_table_dead))
+    {
+      ledger_flush_all (TRUE, TRUE);
+      table_rebuild (LEDGER_TABLE_MIN_BITS, TRUE);
+    }
+out:
+  pthread_mutex_unlock (&ledger_lock);
+}
+
+/* ---- process-wide setup ----------------------------------------------- */
+
+static void
+ledger_fork_prepare (void)
+{
+  pthread_mutex_lock (&ledger_lock);
+}
+
+static void
+ledger_fork_parent (void)
+{
+  pthread_mutex_unlock (&ledger_lock);
+}
+
+/* In the child only the forking thread exists: the other buffers have no
+ * owner any more (and may be stuck busy). */
+static void
+ledger_fork_child (void)
+{
+  OuroLedgerBuffer *own = ouro_ledger_tls_buffer;
+  OuroLedgerBuffer *next;
+
+  for (OuroLedgerBuffer *buffer = ledger_buffers; buffer != NULL; buffer = next)
+    {
+      next = buffer->next;
+      if (buffer != own)
+        ledger_buffer_free (buffer);
+    }
+#ifndef OURO_LEDGER_STRONG_FENCE_ONLY
+  if (__atomic_load_n (&ouro_ledger_light_fence, __ATOMIC_RELAXED)
+      && syscall (__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0)
+    __atomic_store_n (&ouro_ledger_light_fence, 0, __ATOMIC_RELAXED);
+#endif
+  pthread_mutex_unlock (&ledger_lock);
+}
+
+/* Requires the lock.  After it: fork handlers are installed and, where
+ * the kernel has it, membarrier is registered (owners need no fence). */
+static void
+ledger_prepare_process (void)
+{
+  if (ledger_process_ready)
+    return;
+  ledger_process_ready = TRUE;
+  pthread_atfork (ledger_fork_prepare, ledger_fork_parent, ledger_fork_child);
+#ifndef OURO_LEDGER_STRONG_FENCE_ONLY
+  {
+    long commands = syscall (__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+    if (commands > 0 && (commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0
+        && syscall (__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+      __atomic_store_n (&ouro_ledger_light_fence, 1, __ATOMIC_SEQ_CST);
+  }
+#endif
+}
+
+/* ---- enabling --------------------------------------------------------- */
+
+static void ledger_explain (gpointer         object,
+                            OuroExplanation *explanation,
+                            gpointer         user_data);
+
+/* Requires the lock.  After it: no event, entry, record or stack is left. */
+static void
+ledger_forget_all (void)
+{
+  ledger_flush_all (FALSE, FALSE);
+  table_clear ();
+  g_clear_pointer (&ledger_stacks, g_hash_table_unref);
+  ledger_stack_bytes = 0;
+  ouro_ledger_modules_reset ();
+}
+
+gboolean
+ouro_ledger_enable (guint    backtrace_depth,
+                    GError **error)
+{
+  static gsize unwind_warned;
+  gboolean uses_libunwind;
+
+  if (backtrace_depth < 1 || backtrace_depth > OURO_LEDGER_MAX_DEPTH)
+    {
+      g_set_error (error, OURO_LEDGER_ERROR, OURO_LEDGER_ERROR_INVALID_DEPTH,
+                   "backtrace depth %u is not between 1 and %u", backtrace_depth,
+                   OURO_LEDGER_MAX_DEPTH);
+      return FALSE;
+    }
+  ouro_gobject_init ();
+  if (!ouro_ledger_interpose_check (error))
+    return FALSE;
+  uses_libunwind = ouro_ledger_capture_init ();
+  if (backtrace_depth > 1 && !uses_libunwind && g_once_init_enter (&unwind_warned))
+    {
+      g_message ("ouro: backtrace=%u: libunwind is not available, so stacks come from glibc's "
+                 "backtrace (), about 15 times slower per reference taken",
+                 backtrace_depth);
+      g_once_init_leave (&unwind_warned, 1);
+    }
+
+  pthread_mutex_lock (&ledger_lock);
+  if (ledger_depth != 0)
+    {
+      guint depth = ledger_depth;
+
+      pthread_mutex_unlock (&ledger_lock);
+      if (depth == backtrace_depth)
+        return TRUE;
+      g_set_error (error, OURO_LEDGER_ERROR, OURO_LEDGER_ERROR_ALREADY_ENABLED,
+                   "the reference ledger is on with backtrace depth %u; disable it first", depth);
+      return FALSE;
+    }
+  ledger_prepare_process ();
+  /* Events of an earlier session still in buffers go; any recorded later
+   * by a thread that saw it on is stamped before the session. */
+  ledger_forget_all ();
+  ledger_session = __atomic_add_fetch (&ouro_ledger_clock, 1, __ATOMIC_SEQ_CST);
+  ledger_stacks = g_hash_table_new_full (stack_hash, stack_equal, g_free, NULL);
+  ledger_depth = backtrace_depth;
+  ouro_gobject_set_finalize_hook (ledger_on_finalize);
+  __atomic_store_n (&ouro_ledger_active, (gint) backtrace_depth, __ATOMIC_SEQ_CST);
+  pthread_mutex_unlock (&ledger_lock);
+
+  ouro_set_explain_func (ledger_explain, NULL);
+  return TRUE;
+}
+
+void
+ouro_ledger_disable (void)
+{
+  __atomic_store_n (&ouro_ledger_active, 0, __ATOMIC_SEQ_CST);
+  ouro_gobject_set_finalize_hook (NULL);
+  ouro_set_explain_func (NULL, NULL);
+
+  pthread_mutex_lock (&ledger_lock);
+  ledger_depth = 0;
+  ledger_forget_all ();
+  pthread_mutex_unlock (&ledger_lock);
+  ouro_ledger_symbols_reset ();
+}
+
+gboolean
+ouro_ledger_is_enabled (void)
+{
+  return __atomic_load_n (&ouro_ledger_active, __ATOMIC_RELAXED) != 0;
+}
+
+guint
+ouro_ledger_get_depth (void)
+{
+  return (guint) __atomic_load_n (&ouro_ledger_active, __ATOMIC_RELAXED);
+}
+
+void
+ouro_ledger_sync (void)
+{
+  pthread_mutex_lock (&ledger_lock);
+  if (ledger_depth != 0)
+    ledger_flush_all (TRUE, TRUE);
+  pthread_mutex_unlock (&ledger_lock);
+}
+
+/* ---- sites ------------------------------------------------------------ */
+
+/* A site before symbolisation. */
+typedef struct {
+  guint     kind;
+  guint     count;
+  guint     n_frames;
+  guintptr *frames;     /* owned */
+} LedgerRawSite;
+
+/* Requires the lock.  After it: @sites holds @object's outstanding
+ * records grouped by kind and site, in the order of each group's oldest
+ * record. */
+static void
+ledger_collect_sites (gpointer  object,
+                      GArray   *sites)
+{
+  LedgerEntry *entry = table_find (object);
+  GHashTable *groups;
+
+  if (entry == NULL || entry->n == 0)
+    return;
+  groups = g_hash_table_new (NULL, NULL);
+  for (guint i = entry->head; i < entry->head + entry->n; i++)
+    {
+      const LedgerRecord *record = &entry->records[i];
+      /* User-space addresses leave the two top bits free for the kind. */
+      gpointer key = GSIZE_TO_POINTER ((record->site << 2) | record->kind);
+      gpointer index;
+
+      if (g_hash_table_lookup_extended (groups, key, NULL, &index))
+        g_array_index (sites, LedgerRawSite, GPOINTER_TO_UINT (index)).count++;
+      else
+        {
+          LedgerRawSite site = { record->kind, 1, 1, NULL };
+
+          if ((record->flags & OURO_LEDGER_FLAG_STACK) != 0)
+            {
+              const LedgerStack *stack = (const LedgerStack *) record->site;
+
+              site.n_frames = stack->depth;
+              site.frames = g_memdup2 (stack->frames, stack->depth * sizeof (guintptr));
+            }
+          else
+            site.frames = g_memdup2 (&record->site, sizeof (guintptr));
+          g_hash_table_insert (groups, key, GUINT_TO_POINTER (sites->len));
+          g_array_append_val (sites, site);
+        }
+    }
+  g_hash_table_unref (groups);
+}
+
+void
+ouro_ledger_site_free (OuroLedgerSite *site)
+{
+  if (site == NULL)
+    return;
+  g_strfreev (site->frames);
+  g_free (site);
+}
+
+GPtrArray *
+ouro_ledger_dup_sites (gpointer object)
+{
+  GArray *raw;
+  GPtrArray *sites;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  raw = g_array_new (FALSE, FALSE, sizeof (LedgerRawSite));
+  pthread_mutex_lock (&ledger_lock);
+  if (ledger_depth == 0)
+    {
+      pthread_mutex_unlock (&ledger_lock);
+      g_array_unref (raw);
+      return NULL;
+    }
+  ledger_flush_all (TRUE, TRUE);
+  ledger_collect_sites (object, raw);
+  pthread_mutex_unlock (&ledger_lock);
+
+  /* Symbolising reads debug information: not under the ledger lock. */
+  sites = g_ptr_array_new_with_free_func ((GDestroyNotify) ouro_ledger_site_free);
+  for (guint i = 0; i < raw->len; i++)
+    {
+      LedgerRawSite *from = &g_array_index (raw, LedgerRawSite, i);
+      OuroLedgerSite *site = g_new0 (OuroLedgerSite, 1);
+
+      site->count = from->count;
+      site->kind = ledger_kind_names[from->kind];
+      site->frames = g_new0 (char *, from->n_frames + 1);
+      for (guint f = 0; f < from->n_frames; f++)
+        site->frames[f] = ouro_ledger_symbolise (from->frames[f]);
+      g_free (from->frames);
+      g_ptr_array_add (sites, site);
+    }
+  g_array_unref (raw);
+  return sites;
+}
+
+/* The explain function: with the registry locked, on the scanning thread. */
+static void
+ledger_explain (gpointer         object,
+                OuroExplanation *explanation,
+                gpointer         user_data)
+{
+  GPtrArray *sites = ouro_ledger_dup_sites (object);
+
+  for (guint i = 0; sites != NULL && i < sites->len; i++)
+    {
+      const OuroLedgerSite *site = sites->pdata[i];
+
+      ouro_explanation_add_site (explanation, site->count, site->kind,
+                                 (const char * const *) site->frames);
+    }
+  g_clear_pointer (&sites, g_ptr_array_unref);
+}
+
+/* ---- statistics ------------------------------------------------------- */
+
+void
+ouro_ledger_get_stats (OuroLedgerStats *stats)
+{
+  guint64 cancelled;
+  gsize buffer_bytes = 0;
+
+  g_return_if_fail (stats != NULL);
+
+  memset (stats, 0, sizeof *stats);
+  pthread_mutex_lock (&ledger_lock);
+  cancelled = ledger_counts.retired_cancelled;
+  for (OuroLedgerBuffer *buffer = ledger_buffers; buffer != NULL; buffer = buffer->next)
+    {
+      cancelled += OURO_LEDGER_COUNT_CANCELLED (__atomic_load_n (&buffer->count, __ATOMIC_RELAXED));
+      buffer_bytes += sizeof *buffer + buffer->frames_capacity * sizeof (guintptr);
+    }
+  stats->events = ledger_counts.applied + 2 * cancelled;
+  stats->cancelled = cancelled;
+  stats->paired = ledger_counts.paired;
+  stats->unmatched = ledger_counts.unmatched;
+  stats->stale = ledger_counts.stale;
+  stats->n_objects = ledger_n_objects;
+  stats->n_records = ledger_n_records;
+  stats->n_stacks = ledger_stacks != NULL ? g_hash_table_size (ledger_stacks) : 0;
+  stats->n_threads = ledger_n_buffers;
+  stats->table_bytes = ledger_table != NULL ? sizeof (LedgerEntry) << ledger_table_bits : 0;
+  stats->record_bytes = ledger_record_bytes;
+  stats->other_bytes = buffer_bytes + ledger_stack_bytes + ouro_ledger_modules_get_memory_size ();
+  pthread_mutex_unlock (&ledger_lock);
+  stats->other_bytes += ouro_ledger_symbols_get_memory_size ();
+}
+
+char *
+ouro_ledger_describe_statistics (void)
+{
+  OuroLedgerStats stats;
+  gsize bytes;
+
+  ouro_ledger_get_stats (&stats);
+  bytes = stats.table_bytes + stats.record_bytes + stats.other_bytes;
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " calls seen, %" G_GUINT64_FORMAT
+                          " temporary ref/unref pairs cancelled at once, %" G_GUINT64_FORMAT
+                          " unrefs paired, %" G_GUINT64_FORMAT " unrefs with no record "
+                          "(references taken inside libgobject), %" G_GUINT64_FORMAT
+                          " stale events dropped; %u objects with %u outstanding references "
+                          "recorded, %u threads; %.1f KiB (entries %.1f, records %.1f, "
+                          "buffers, stacks and symbols %.1f)",
+                          stats.events, stats.cancelled, stats.paired, stats.unmatched,
+                          stats.stale, stats.n_objects, stats.n_records, stats.n_threads,
+                          bytes / 1024.0, stats.table_bytes / 1024.0,
+                          stats.record_bytes / 1024.0, stats.other_bytes / 1024.0);
+}
