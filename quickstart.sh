@@ -13,9 +13,11 @@ cd "$(dirname "$0")"
 # it), valgrind (its headers, and `meson test --setup=valgrind`), Graphviz
 # (`dot`, to draw reports), Python 3 (the benchmark's CPython baseline),
 # GTK 4 and Xvfb (the GTK tests and example run headless; the libraries
-# themselves never link GTK).
+# themselves never link GTK), gtk-4-examples (gtk4-demo: a stock program
+# the `ouro run` tests run under the preload).
 packages=(gcc meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
-          valgrind graphviz python3 libgtk-4-dev xvfb xauth fonts-dejavu-core)
+          valgrind graphviz python3 libgtk-4-dev xvfb xauth fonts-dejavu-core
+          gtk-4-examples)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -40,3 +42,9 @@ echo
 echo "quickstart: running the demo (examples/bound-callback.c)"
 echo
 ./build/examples/bound-callback
+
+echo
+echo "quickstart: the same kind of leak in a program that knows nothing of Ouro,"
+echo "run under the preload module: ouro run -- build/tests/glib-app cycle"
+echo
+./build/gobject-glue/ouro run -- ./build/tests/glib-app cycle

@@ -1,0 +1,188 @@
+/* glib-app.c — an unmodified GObject program for `ouro run` tests: it
+ * never includes or links Ouro.
+ *
+ * Single-threaded.  Usage: glib-app MODE, where MODE is
+ *   cycle   leaks an Owner <-> Child cycle (the child's signal handler
+ *           holds its owner) and exits 0
+ *   clean   the same objects connected with g_signal_connect_object: no
+ *           cycle; exits 0
+ *   status  exits with status 7 (the status must come through `ouro run`)
+ *   loop    leaks the cycle, prints "ready", runs a main loop until SIGTERM
+ *           (or 60 s)
+ *   busy    leaks the cycle, prints "ready", sleeps without a main loop
+ *           until SIGTERM (or 60 s)
+ *   stash   keeps an extra reference to an object in a static (no cycle:
+ *           the ledger must say where it was taken) and exits 0
+ *   child   runs `sh -c 'echo "LD_PRELOAD=$LD_PRELOAD"'` and exits 0
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib-object.h>
+#include <glib-unix.h>
+
+/* ---- two plain classes ------------------------------------------------- */
+
+#define APP_TYPE_CHILD (app_child_get_type ())
+G_DECLARE_FINAL_TYPE (AppChild, app_child, APP, CHILD, GObject)
+struct _AppChild { GObject parent_instance; };
+G_DEFINE_FINAL_TYPE (AppChild, app_child, G_TYPE_OBJECT)
+
+static void
+app_child_class_init (AppChildClass *klass)
+{
+  g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+app_child_init (AppChild *self)
+{
+}
+
+#define APP_TYPE_OWNER (app_owner_get_type ())
+G_DECLARE_FINAL_TYPE (AppOwner, app_owner, APP, OWNER, GObject)
+/* The owner keeps its child as object data (a reference Ouro sees without
+ * being told: a plain struct field would need OURO_GOBJECT_ADD_FIELD) and
+ * a borrowed pointer for convenience. */
+struct _AppOwner { GObject parent_instance; AppChild *child; };
+G_DEFINE_FINAL_TYPE (AppOwner, app_owner, G_TYPE_OBJECT)
+
+static void
+app_owner_dispose (GObject *object)
+{
+  AppOwner *self = APP_OWNER (object);
+
+  self->child = NULL;
+  g_object_set_data (object, "app-child", NULL);
+  G_OBJECT_CLASS (app_owner_parent_class)->dispose (object);
+}
+
+static void
+app_owner_class_init (AppOwnerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = app_owner_dispose;
+}
+
+static void
+app_owner_init (AppOwner *self)
+{
+  self->child = g_object_new (APP_TYPE_CHILD, NULL);
+  g_object_set_data_full (G_OBJECT (self), "app-child", self->child, g_object_unref);
+}
+
+static void
+on_child_changed (AppChild *child,
+                  AppOwner *owner)
+{
+}
+
+/* The bug: the handler's data holds the owner, which holds the child. */
+static AppOwner *
+app_owner_new_leaky (void)
+{
+  AppOwner *owner = g_object_new (APP_TYPE_OWNER, NULL);
+
+  g_signal_connect_data (owner->child, "changed", G_CALLBACK (on_child_changed),
+                         g_object_ref (owner), (GClosureNotify) g_object_unref, 0);
+  return owner;
+}
+
+static G_GNUC_NO_INLINE AppOwner *
+app_owner_new_clean (void)
+{
+  AppOwner *owner = g_object_new (APP_TYPE_OWNER, NULL);
+
+  g_signal_connect_object (owner->child, "changed", G_CALLBACK (on_child_changed), owner, 0);
+  return owner;
+}
+
+/* ---- modes ------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_sigterm (int signum)
+{
+  stop_requested = 1;
+}
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+AppOwner *app_stashed;   /* global: a store the compiler must keep */
+
+/* Not inlined, as a function in another file would not be: the ledger
+ * tells call sites apart by their stack frames, which inlining merges. */
+static G_GNUC_NO_INLINE void
+stash_reference (AppOwner *owner)
+{
+  app_stashed = g_object_ref (owner);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *mode = argc > 1 ? argv[1] : "";
+
+  if (strcmp (mode, "cycle") == 0)
+    g_object_unref (app_owner_new_leaky ());
+  else if (strcmp (mode, "clean") == 0)
+    g_object_unref (app_owner_new_clean ());
+  else if (strcmp (mode, "status") == 0)
+    return 7;
+  else if (strcmp (mode, "loop") == 0)
+    {
+      GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+
+      g_object_unref (app_owner_new_leaky ());
+      g_unix_signal_add (SIGTERM, quit_loop, loop);
+      /* Never outlive a test that failed before sending SIGTERM. */
+      g_timeout_add_seconds (60, quit_loop, loop);
+      printf ("ready\n");
+      fflush (stdout);
+      g_main_loop_run (loop);
+      g_main_loop_unref (loop);
+    }
+  else if (strcmp (mode, "busy") == 0)
+    {
+      signal (SIGTERM, on_sigterm);
+      g_object_unref (app_owner_new_leaky ());
+      printf ("ready\n");
+      fflush (stdout);
+      for (guint i = 0; i < 6000 && !stop_requested; i++)   /* 60 s at most */
+        g_usleep (10 * 1000);
+    }
+  else if (strcmp (mode, "stash") == 0)
+    {
+      AppOwner *owner = app_owner_new_clean ();
+
+      stash_reference (owner);
+      g_object_unref (owner);
+    }
+  else if (strcmp (mode, "child") == 0)
+    {
+      char *argv_child[] = { (char *) "/bin/sh", (char *) "-c",
+                             (char *) "echo \"LD_PRELOAD=$LD_PRELOAD\"", NULL };
+      char *out = NULL;
+      int status = 0;
+
+      if (!g_spawn_sync (NULL, argv_child, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                         &status, NULL))
+        return 1;
+      printf ("%s", out);
+      g_free (out);
+    }
+  else
+    {
+      fprintf (stderr, "usage: glib-app cycle|clean|status|loop|busy|stash|child\n");
+      return 2;
+    }
+  return 0;
+}

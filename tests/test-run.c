@@ -1,0 +1,566 @@
+/* test-run.c — `ouro run` and `ouro report` on unmodified programs.
+ *
+ * Single-threaded.  The programs under tests/apps never link Ouro: what
+ * these tests see comes through the preload module, as for a user's
+ * program.  Paths come from the environment meson sets: OURO_TOOL (the
+ * `ouro` binary), OURO_TEST_APPS (where the apps are built).  GTK cases
+ * skip without a display or without the gtk-app binary.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <ouro.h>
+
+typedef struct {
+  int   status;   /* exit status, or 128 + signal */
+  char *out;
+  char *err;
+} RunResult;
+
+static void
+run_result_clear (RunResult *result)
+{
+  g_clear_pointer (&result->out, g_free);
+  g_clear_pointer (&result->err, g_free);
+}
+
+static char *
+app_path (const char *name)
+{
+  const char *dir = g_getenv ("OURO_TEST_APPS");
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, name, NULL);
+}
+
+static char **
+run_environment (const char *const *extra)
+{
+  char **env = g_get_environ ();
+
+  /* The tests choose the options; the user's must not leak in. */
+  env = g_environ_unsetenv (env, "OURO_OPTIONS");
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i += 2)
+    env = g_environ_setenv (env, extra[i], extra[i + 1], TRUE);
+  return env;
+}
+
+/* After it: @result holds what the command printed and how it ended. */
+static void
+run_command (const char *const *argv,
+             const char *const *extra_env,
+             RunResult         *result)
+{
+  g_auto(GStrv) env = run_environment (extra_env);
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  memset (result, 0, sizeof *result);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL,
+                               &result->out, &result->err, &wait_status, &error));
+  g_assert_no_error (error);
+  if (WIFEXITED (wait_status))
+    result->status = WEXITSTATUS (wait_status);
+  else
+    result->status = 128 + WTERMSIG (wait_status);
+  if (g_test_verbose ())
+    g_printerr ("status %d\n--- stdout\n%s--- stderr\n%s---\n", result->status,
+                result->out, result->err);
+}
+
+static const char *
+tool (void)
+{
+  const char *path = g_getenv ("OURO_TOOL");
+
+  g_assert_nonnull (path);
+  return path;
+}
+
+/* ---- the command line -------------------------------------------------- */
+
+static void
+test_help (void)
+{
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "--help", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "ouro run"));
+  g_assert_nonnull (strstr (result.out, "kill -USR1"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--help", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "--error-exitcode"));
+  g_assert_nonnull (strstr (result.out, "OURO_OPTIONS"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "help", "report", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "svg"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "--version", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (g_str_has_prefix (result.out, "ouro "));
+  run_result_clear (&result);
+}
+
+static void
+test_usage_errors (void)
+{
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 2);
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "frobnicate", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 2);
+  g_assert_nonnull (strstr (result.err, "unknown command 'frobnicate'"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 2);
+  g_assert_nonnull (strstr (result.err, "no program to run"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--format=xml", "--", "true", NULL }, NULL,
+               &result);
+  g_assert_cmpint (result.status, ==, 2);
+  g_assert_nonnull (strstr (result.err, "expected text, json or dot"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--backtrace=1000", "--", "true", NULL },
+               NULL, &result);
+  g_assert_cmpint (result.status, ==, 2);
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--", "/nonexistent/program", NULL }, NULL,
+               &result);
+  g_assert_cmpint (result.status, ==, 127);
+  g_assert_nonnull (strstr (result.err, "cannot run /nonexistent/program"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "report", "/nonexistent.json", NULL }, NULL,
+               &result);
+  g_assert_cmpint (result.status, ==, 1);
+  run_result_clear (&result);
+}
+
+/* ---- reports at exit --------------------------------------------------- */
+
+static void
+test_cycle_exit_code (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "cycle",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 3);
+  g_assert_nonnull (strstr (result.err, "ouro: report at exit of glib-app"));
+  g_assert_nonnull (strstr (result.err, "AppOwner"));
+  g_assert_nonnull (strstr (result.err, "AppChild"));
+  g_assert_nonnull (strstr (result.err, "signal changed: handler data"));
+  g_assert_nonnull (strstr (result.err, "error-exitcode"));
+  run_result_clear (&result);
+
+  /* Without the option, the status is the program's own. */
+  run_command ((const char *[]) { tool (), "run", "--", app, "cycle", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "AppOwner"));
+  run_result_clear (&result);
+}
+
+static void
+test_clean_program (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "clean",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "ouro: report at exit"));
+  g_assert_null (strstr (result.err, "AppOwner"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "status",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 7);
+  run_result_clear (&result);
+}
+
+static void
+test_json_and_report_command (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  g_autofree char *dir = g_dir_make_tmp ("ouro-run-XXXXXX", NULL);
+  g_autofree char *json_path = g_build_filename (dir, "report.json", NULL);
+  g_autofree char *svg_path = g_build_filename (dir, "report.svg", NULL);
+  g_autofree char *json = NULL;
+  g_autofree char *svg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OuroReport) report = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *dot_program = g_find_program_in_path ("dot");
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "run", "--format=json", "--output", json_path, "--",
+                                  app, "cycle", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "report in"));
+  run_result_clear (&result);
+
+  g_assert_true (g_file_get_contents (json_path, &json, NULL, &error));
+  g_assert_no_error (error);
+  report = ouro_report_new_from_json (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), >=, 2);
+  /* Everything the program made is garbage: nothing alive at exit. */
+  g_assert_nonnull (strstr (json, "\"alive_by_type\": []"));
+  g_assert_cmpuint (ouro_report_get_n_alive_types (report), ==, 0);
+  text = ouro_report_to_text (report);
+
+  /* `ouro report` gives the same text the library gives. */
+  run_command ((const char *[]) { tool (), "report", json_path, NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_cmpstr (result.out, ==, text);
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "report", json_path, "--format", "dot", NULL }, NULL,
+               &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (g_str_has_prefix (result.out, "digraph"));
+  g_assert_nonnull (strstr (result.out, "make this weak"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "report", json_path, "--format", "svg", "-o",
+                                  svg_path, NULL }, NULL, &result);
+  if (dot_program != NULL)
+    {
+      g_assert_cmpint (result.status, ==, 0);
+      g_assert_true (g_file_get_contents (svg_path, &svg, NULL, NULL));
+      g_assert_nonnull (strstr (svg, "<svg"));
+      g_assert_nonnull (strstr (svg, "AppOwner"));
+    }
+  else
+    {
+      g_assert_cmpint (result.status, ==, 1);
+      g_assert_nonnull (strstr (result.err, "install graphviz"));
+    }
+  run_result_clear (&result);
+
+  g_unlink (svg_path);
+  g_unlink (json_path);
+  g_rmdir (dir);
+}
+
+static void
+test_report_rejects_bad_json (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ouro-run-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bad.json", NULL);
+  RunResult result;
+
+  g_assert_true (g_file_set_contents (path, "{\"format\": \"ouro-report\", \"version\": 1,", -1,
+                                      NULL));
+  run_command ((const char *[]) { tool (), "report", path, NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 1);
+  g_assert_nonnull (strstr (result.err, "bad.json"));
+  run_result_clear (&result);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* ---- OURO_OPTIONS and plain LD_PRELOAD --------------------------------- */
+
+static void
+test_options_environment (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  const char *preload = g_getenv ("OURO_PRELOAD");
+  RunResult result;
+
+  g_assert_nonnull (preload);
+  run_command ((const char *[]) { app, "cycle", NULL },
+               (const char *[]) { "LD_PRELOAD", preload,
+                                  "OURO_OPTIONS", "bogus=1, format=xml ,summary=maybe,ledger",
+                                  NULL }, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "unknown option 'bogus'"));
+  g_assert_nonnull (strstr (result.err, "format='xml': expected text, json or dot"));
+  g_assert_nonnull (strstr (result.err, "summary='maybe'"));
+  g_assert_nonnull (strstr (result.err, "'ledger': expected key=value"));
+  /* Defaults kept: a text report, the cycle found. */
+  g_assert_nonnull (strstr (result.err, "AppOwner"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { app, "cycle", NULL },
+               (const char *[]) { "LD_PRELOAD", preload,
+                                  "OURO_OPTIONS", "report=none:error-exitcode=9", NULL },
+               &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_null (strstr (result.err, "AppOwner"));
+  run_result_clear (&result);
+}
+
+static void
+test_children (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "run", "--report=none", "--", app, "child", NULL },
+               NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "LD_PRELOAD=\n"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--report=none", "--trace-children", "--",
+                                  app, "child", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "libouro-preload.so"));
+  run_result_clear (&result);
+}
+
+/* ---- the reference ledger ---------------------------------------------- */
+
+static void
+test_ledger_names_the_extra_reference (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "run", "--", app, "stash", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "AppOwner"));
+  g_assert_nonnull (strstr (result.err, "stash_reference"));
+  run_result_clear (&result);
+}
+
+/* ---- reports on SIGUSR1 ------------------------------------------------ */
+
+static gboolean
+wait_for_file (const char *path,
+               guint       seconds)
+{
+  for (guint i = 0; i < seconds * 20; i++)
+    {
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return TRUE;
+      g_usleep (50 * 1000);
+    }
+  return FALSE;
+}
+
+/* Whether @process is alive (not a zombie): GSubprocess only says once
+ * it has been waited for. */
+static gboolean
+process_is_running (GSubprocess *process)
+{
+  const char *pid = g_subprocess_get_identifier (process);
+  g_autofree char *path = NULL;
+  g_autofree char *stat = NULL;
+  const char *state;
+
+  if (pid == NULL)
+    return FALSE;
+  path = g_strdup_printf ("/proc/%s/stat", pid);
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return FALSE;
+  state = strrchr (stat, ')');
+  return state != NULL && state[1] == ' ' && state[2] != 'Z' && state[2] != 'X';
+}
+
+static void
+check_signal_report (const char *mode)
+{
+  g_autofree char *app = app_path ("glib-app");
+  g_autofree char *dir = g_dir_make_tmp ("ouro-run-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "report.txt", NULL);
+  g_autofree char *signal_path = g_build_filename (dir, "report.txt.1", NULL);
+  g_autofree char *line = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_unsetenv (launcher, "OURO_OPTIONS");
+  process = g_subprocess_launcher_spawn (launcher, &error, tool (), "run", "--output", path,
+                                         "--", app, mode, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "ready");
+
+  g_subprocess_send_signal (process, SIGUSR1);
+  g_assert_true (wait_for_file (signal_path, 30));
+  /* The program keeps running after the report. */
+  g_usleep (100 * 1000);
+  g_assert_true (process_is_running (process));
+  g_assert_true (g_file_get_contents (signal_path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "report 1 (SIGUSR1) of glib-app"));
+  g_assert_nonnull (strstr (text, "AppOwner"));
+  g_clear_pointer (&text, g_free);
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "report at exit of glib-app"));
+
+  g_unlink (signal_path);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_signal_with_main_loop (void)
+{
+  check_signal_report ("loop");
+}
+
+static void
+test_signal_without_main_loop (void)
+{
+  check_signal_report ("busy");
+}
+
+/* ---- GTK 4 ------------------------------------------------------------- */
+
+static gboolean
+gtk_case_can_run (void)
+{
+  g_autofree char *app = app_path ("gtk-app");
+
+  if (!g_file_test (app, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("gtk-app not built (no GTK 4)");
+      return FALSE;
+    }
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_skip ("no display (run under xvfb-run)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_gtk_leaky (void)
+{
+  g_autofree char *app = app_path ("gtk-app");
+  RunResult result;
+
+  if (!gtk_case_can_run ())
+    return;
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "leaky",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 3);
+  g_assert_nonnull (strstr (result.err, "AppPanel"));
+  g_assert_nonnull (strstr (result.err, "GtkButton"));
+  g_assert_nonnull (strstr (result.err, "GtkGestureClick"));
+  g_assert_nonnull (strstr (result.err, "signal clicked: handler data"));
+  g_assert_nonnull (strstr (result.err, "signal pressed: handler data"));
+  run_result_clear (&result);
+}
+
+static void
+test_gtk_clean (void)
+{
+  g_autofree char *app = app_path ("gtk-app");
+  RunResult result;
+
+  if (!gtk_case_can_run ())
+    return;
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "clean",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "ouro: report at exit of gtk-app"));
+  g_assert_null (strstr (result.err, "AppPanel"));
+  run_result_clear (&result);
+}
+
+/* ---- stock programs from Debian ---------------------------------------- */
+
+static void
+test_stock_gio (void)
+{
+  g_autofree char *gio = g_find_program_in_path ("gio");
+  RunResult result;
+
+  if (gio == NULL)
+    {
+      g_test_skip ("gio (libglib2.0-bin) not installed");
+      return;
+    }
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", gio, "info",
+                                  "/", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "standard::"));
+  g_assert_nonnull (strstr (result.err, "ouro: report at exit of gio"));
+  run_result_clear (&result);
+}
+
+/* gtk4-demo (Debian's gtk-4-examples) shows a demo and quits by itself. */
+static void
+test_stock_gtk4_demo (void)
+{
+  g_autofree char *demo = g_find_program_in_path ("gtk4-demo");
+  gint64 start;
+  RunResult result;
+
+  if (demo == NULL)
+    {
+      g_test_skip ("gtk4-demo (gtk-4-examples) not installed");
+      return;
+    }
+  if (!gtk_case_can_run ())
+    return;
+  start = g_get_monotonic_time ();
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", demo,
+                                  "--run=listbox", "--autoquit", NULL }, NULL, &result);
+  g_test_message ("gtk4-demo under ouro run: %.2f s",
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "ouro: report at exit of gtk4-demo"));
+  g_assert_nonnull (strstr (result.err, "no leaks"));
+  run_result_clear (&result);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/run/help", test_help);
+  g_test_add_func ("/run/usage-errors", test_usage_errors);
+  g_test_add_func ("/run/cycle-exit-code", test_cycle_exit_code);
+  g_test_add_func ("/run/clean-program", test_clean_program);
+  g_test_add_func ("/run/json-and-report-command", test_json_and_report_command);
+  g_test_add_func ("/run/report-rejects-bad-json", test_report_rejects_bad_json);
+  g_test_add_func ("/run/options-environment", test_options_environment);
+  g_test_add_func ("/run/children", test_children);
+  g_test_add_func ("/run/ledger", test_ledger_names_the_extra_reference);
+  g_test_add_func ("/run/signal-main-loop", test_signal_with_main_loop);
+  g_test_add_func ("/run/signal-no-main-loop", test_signal_without_main_loop);
+  g_test_add_func ("/run/gtk-leaky", test_gtk_leaky);
+  g_test_add_func ("/run/gtk-clean", test_gtk_clean);
+  g_test_add_func ("/run/stock-gio", test_stock_gio);
+  g_test_add_func ("/run/stock-gtk4-demo", test_stock_gtk4_demo);
+
+  return g_test_run ();
+}
