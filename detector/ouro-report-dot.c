@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "ouro-report-private.h"
 #include "ouro-report.h"
 
@@ -37,15 +39,28 @@ dot_append_node (GString                *out,
                  const char             *attributes)
 {
   char address[32];
+  const char *rest = object->description;
 
   g_string_append_printf (out, "    %s [label=\"", id);
   dot_append_escaped (out, object->type_name);
   g_string_append (out, "\\n");
   dot_append_escaped (out, ouro_report_object_address (object, address));
-  if (object->description != NULL)
+  /* The GObject glue's descriptions start with "Type 0xADDR": the box
+   * already says that, so only the rest goes under it. */
+  if (rest != NULL && g_str_has_prefix (rest, object->type_name))
+    {
+      rest += strlen (object->type_name);
+      while (*rest == ' ')
+        rest++;
+      if (g_str_has_prefix (rest, address))
+        rest += strlen (address);
+      while (*rest == ' ')
+        rest++;
+    }
+  if (rest != NULL && *rest != '\0')
     {
       g_string_append (out, "\\n");
-      dot_append_escaped (out, object->description);
+      dot_append_escaped (out, rest);
     }
   g_string_append_printf (out, "\\nrefcount %u, %u explained\"%s];\n",
                           object->refcount, object->explained, attributes);

@@ -239,6 +239,9 @@ test_json_and_report_command (void)
   g_assert_cmpint (result.status, ==, 0);
   g_assert_true (g_str_has_prefix (result.out, "digraph"));
   g_assert_nonnull (strstr (result.out, "make this weak"));
+  /* A box says type and address once, not again from the description. */
+  g_assert_nonnull (strstr (result.out, "AppOwner\\n0x"));
+  g_assert_null (strstr (result.out, "AppOwner 0x"));
   run_result_clear (&result);
 
   run_command ((const char *[]) { tool (), "report", json_path, "--format", "svg", "-o",
