@@ -13,9 +13,10 @@
  * few stores and never reaches the shared table.
  *
  * The buffer protocol, owner side: set busy, re-check that no applier has
- * frozen the buffer, write, clear busy.  With membarrier registered
- * (ouro_ledger_light_fence) the store that sets busy needs only a compiler
- * barrier; the applier's membarrier () is the other half of the fence.
+ * frozen the buffer, write, clear busy.  With membarrier registered (no
+ * OURO_LEDGER_ACTIVE_STRONG) the store that sets busy needs only a
+ * compiler barrier; the applier's membarrier () is the other half of the
+ * fence.
  * Nothing between setting and clearing busy can block, allocate or call
  * out: stacks are captured before it.  When the buffer is frozen, full or
  * not there yet, the event goes to ouro_ledger_record_slow (), which takes
@@ -205,21 +206,21 @@ ouro_ledger_interpose_check (GError **error)
 /* ---- the buffer ------------------------------------------------------- */
 
 /* Returns TRUE with busy set when no applier froze @buffer; FALSE, with
- * busy clear, when one did. */
+ * busy clear, when one did.  @light: membarrier is registered, the store
+ * needs only a compiler barrier. */
 LEDGER_INLINE gboolean
-ledger_enter (OuroLedgerBuffer *buffer)
+ledger_enter (OuroLedgerBuffer *buffer,
+              gboolean          light)
 {
-#ifdef OURO_LEDGER_STRONG_FENCE_ONLY
-  __atomic_store_n (&buffer->busy, 1, __ATOMIC_SEQ_CST);
-#else
-  if (G_LIKELY (ouro_ledger_light_fence))
+#ifndef OURO_LEDGER_STRONG_FENCE_ONLY
+  if (light)
     {
       __atomic_store_n (&buffer->busy, 1, __ATOMIC_RELAXED);
       __atomic_signal_fence (__ATOMIC_SEQ_CST);
     }
   else
-    __atomic_store_n (&buffer->busy, 1, __ATOMIC_SEQ_CST);
 #endif
+    __atomic_store_n (&buffer->busy, 1, __ATOMIC_SEQ_CST);
   if (G_LIKELY (__atomic_load_n (&buffer->frozen, __ATOMIC_SEQ_CST) == 0))
     return TRUE;
   __atomic_store_n (&buffer->busy, 0, __ATOMIC_RELEASE);
@@ -325,26 +326,6 @@ ouro_ledger_buffer_put (OuroLedgerBuffer      *buffer,
                              frames, n_frames);
 }
 
-/* Records @event (and its stack) in the calling thread's buffer, or
- * through the slow path. */
-LEDGER_INLINE void
-ledger_record (const OuroLedgerEvent *event,
-               const guintptr        *frames,
-               guint                  n_frames)
-{
-  OuroLedgerBuffer *buffer = ouro_ledger_tls_buffer;
-
-  if (G_LIKELY (buffer != NULL) && ledger_enter (buffer))
-    {
-      gboolean done = ouro_ledger_buffer_put (buffer, event, frames, n_frames);
-
-      ledger_leave (buffer);
-      if (G_LIKELY (done))
-        return;
-    }
-  ouro_ledger_record_slow (event, frames, n_frames);
-}
-
 /* The slow path for an event without a stack, out of line. */
 static G_GNUC_NO_INLINE void
 ledger_record_slow_fields (gpointer object,
@@ -364,45 +345,67 @@ ledger_stamp (guint kind_flags)
        | kind_flags;
 }
 
-/* Records a creation, ref or ref_sink (@kind_flags) of @object by the
- * caller at @site, whose frame is @frame, with a stack of @depth frames.
- * Out of line, so that the interposers stay a branch and a jump when the
+/* Records a call of @kind_flags on @object by the caller at @site, whose
+ * frame is @frame, whatever the ledger's mode (@active): a stack when it
+ * keeps more than the return address (not for unrefs: only outstanding
+ * references are shown), a full fence when membarrier is not there.  Out
+ * of line, so that the interposers stay a branch and a jump when the
  * ledger is off. */
 static G_GNUC_NO_INLINE LEDGER_SECTION void
-ledger_note_with_stack (gpointer object,
-                        guint    kind_flags,
-                        guintptr site,
-                        guintptr frame,
-                        guint    depth)
+ledger_note_any (gpointer object,
+                 guint    kind_flags,
+                 guintptr site,
+                 guintptr frame,
+                 guint    active)
 {
   guintptr frames[OURO_LEDGER_MAX_DEPTH];
-  OuroLedgerEvent event = { object, site, frame, ledger_stamp (kind_flags | OURO_LEDGER_FLAG_STACK) };
-  guint n_frames = ouro_ledger_capture (frames, depth, site);
+  guint depth = OURO_LEDGER_ACTIVE_DEPTH (active), n_frames = 0;
+  OuroLedgerEvent event = { object, site, frame, 0 };
+  OuroLedgerBuffer *buffer;
 
-  ledger_record (&event, frames, n_frames);
+  if (depth > 1 && (kind_flags & OURO_LEDGER_KIND_MASK) != OURO_LEDGER_UNREF)
+    {
+      n_frames = ouro_ledger_capture (frames, depth, site);
+      kind_flags |= OURO_LEDGER_FLAG_STACK;
+    }
+  event.stamp = ledger_stamp (kind_flags);
+
+  buffer = ouro_ledger_tls_buffer;
+  if (G_LIKELY (buffer != NULL)
+      && ledger_enter (buffer, (active & OURO_LEDGER_ACTIVE_STRONG) == 0))
+    {
+      gboolean done = ouro_ledger_buffer_put (buffer, &event, frames, n_frames);
+
+      ledger_leave (buffer);
+      if (G_LIKELY (done))
+        return;
+    }
+  ouro_ledger_record_slow (&event, frames, n_frames);
 }
 
-/* As ledger_note_with_stack (), with the caller's return address only
- * when @depth is 1: the common case, specialised and inlined into the
- * interposers (whose disabled path stays a load, a branch and a jump: the
- * compiler keeps this path's frame out of it). */
+/* Records a creation, ref or ref_sink (@kind_flags) of @object by the
+ * caller at @site, whose frame is @frame.  The fast path (return
+ * addresses, membarrier: @active is 1) is inlined into the interposers,
+ * whose disabled path stays a load, a branch and a jump (the compiler
+ * keeps this path's frame out of it). */
 LEDGER_INLINE void
 ledger_note_take (gpointer object,
                   guint    kind_flags,
                   guintptr site,
                   guintptr frame,
-                  guint    depth)
+                  guint    active)
 {
-  guint64 stamp = ledger_stamp (kind_flags & ~OURO_LEDGER_FLAG_STACK);
+  guint64 stamp;
   OuroLedgerBuffer *buffer;
 
-  if (depth > 1)
+  if (active != 1)
     {
-      ledger_note_with_stack (object, kind_flags, site, frame, depth);
+      ledger_note_any (object, kind_flags, site, frame, active);
       return;
     }
+  stamp = ledger_stamp (kind_flags & ~OURO_LEDGER_FLAG_STACK);
   buffer = ouro_ledger_tls_buffer;
-  if (G_LIKELY (buffer != NULL) && ledger_enter (buffer))
+  if (G_LIKELY (buffer != NULL) && ledger_enter (buffer, TRUE))
     {
       gboolean done = ledger_buffer_push (buffer, __atomic_load_n (&buffer->count, __ATOMIC_RELAXED),
                                           object, site, frame, stamp, NULL, 0);
@@ -415,16 +418,23 @@ ledger_note_take (gpointer object,
 }
 
 /* Records an unref of @object by the caller at @site, whose frame is
- * @frame (unrefs keep no stack: only outstanding references are shown).
- * Inlined, as ledger_note_take (). */
+ * @frame: cancels the temporary it ends (R0), or appends it.  Inlined, as
+ * ledger_note_take (). */
 LEDGER_INLINE void
 ledger_note_unref (gpointer object,
                    guintptr site,
-                   guintptr frame)
+                   guintptr frame,
+                   guint    active)
 {
-  OuroLedgerBuffer *buffer = ouro_ledger_tls_buffer;
+  OuroLedgerBuffer *buffer;
 
-  if (G_LIKELY (buffer != NULL) && ledger_enter (buffer))
+  if (active != 1)
+    {
+      ledger_note_any (object, OURO_LEDGER_UNREF, site, frame, active);
+      return;
+    }
+  buffer = ouro_ledger_tls_buffer;
+  if (G_LIKELY (buffer != NULL) && ledger_enter (buffer, TRUE))
     {
       guint64 count = __atomic_load_n (&buffer->count, __ATOMIC_RELAXED);
       gboolean done = ledger_buffer_cancel (buffer, count, object, frame)
@@ -438,9 +448,9 @@ ledger_note_unref (gpointer object,
   ledger_record_slow_fields (object, site, frame, ledger_stamp (OURO_LEDGER_UNREF));
 }
 
-/* The depth the ledger records at, 0 when it is off. */
+/* The ledger's mode (ouro_ledger_active), 0 when it is off. */
 LEDGER_INLINE guint
-ledger_depth (void)
+ledger_active (void)
 {
   return (guint) __atomic_load_n (&ouro_ledger_active, __ATOMIC_RELAXED);
 }
@@ -451,13 +461,13 @@ ledger_note_new (gpointer object,
                  guintptr site,
                  guintptr frame)
 {
-  guint depth = ledger_depth ();
+  guint active = ledger_active ();
 
-  if (G_UNLIKELY (depth != 0) && object != NULL)
+  if (G_UNLIKELY (active != 0) && object != NULL)
     ledger_note_take (object,
                       OURO_LEDGER_NEW | OURO_LEDGER_FLAG_POPPABLE
                       | (g_object_is_floating (object) ? OURO_LEDGER_FLAG_FLOATING : 0),
-                      site, frame, depth);
+                      site, frame, active);
 }
 
 /* ---- the interposed functions ----------------------------------------- */
@@ -465,21 +475,21 @@ ledger_note_new (gpointer object,
 LEDGER_INTERPOSE gpointer
 g_object_ref (gpointer object)
 {
-  guint depth = ledger_depth ();
+  guint active = ledger_active ();
 
-  if (G_UNLIKELY (depth != 0) && object != NULL)
+  if (G_UNLIKELY (active != 0) && object != NULL)
     ledger_note_take (object, OURO_LEDGER_REF | OURO_LEDGER_FLAG_POPPABLE,
-                      LEDGER_CALLER, LEDGER_CALLER_FRAME, depth);
+                      LEDGER_CALLER, LEDGER_CALLER_FRAME, active);
   return real.ref (object);
 }
 
 LEDGER_INTERPOSE void
 g_object_unref (gpointer object)
 {
-  guint depth = ledger_depth ();
+  guint active = ledger_active ();
 
-  if (G_UNLIKELY (depth != 0) && object != NULL)
-    ledger_note_unref (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  if (G_UNLIKELY (active != 0) && object != NULL)
+    ledger_note_unref (object, LEDGER_CALLER, LEDGER_CALLER_FRAME, active);
   real.unref (object);
 }
 
@@ -489,16 +499,16 @@ g_object_unref (gpointer object)
 LEDGER_INTERPOSE gpointer
 g_object_ref_sink (gpointer object)
 {
-  guint depth = ledger_depth ();
+  guint active = ledger_active ();
 
-  if (G_UNLIKELY (depth != 0) && object != NULL)
+  if (G_UNLIKELY (active != 0) && object != NULL)
     {
       gboolean floating = g_object_is_floating (object);
 
       ledger_note_take (object,
                         OURO_LEDGER_REF_SINK
                         | (floating ? OURO_LEDGER_FLAG_FLOATING : OURO_LEDGER_FLAG_POPPABLE),
-                        LEDGER_CALLER, LEDGER_CALLER_FRAME, depth);
+                        LEDGER_CALLER, LEDGER_CALLER_FRAME, active);
     }
   return real.ref_sink (object);
 }

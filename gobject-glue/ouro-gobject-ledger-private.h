@@ -146,9 +146,13 @@ struct _OuroLedgerBuffer {
 
 /* ---- ouro-gobject-ledger.c: state the interposers read ---------------- */
 
-extern gint     ouro_ledger_active;       /* atomic: the depth, 0 when off */
+/* ouro_ledger_active: 0 when off, else the depth, with ACTIVE_STRONG when
+ * owners must fence (no membarrier, or ThreadSanitizer); exactly 1 is the
+ * fast path (return addresses, compiler barrier only). */
+#define OURO_LEDGER_ACTIVE_DEPTH(active) ((guint) (active) & 0xff)
+#define OURO_LEDGER_ACTIVE_STRONG        0x100
+extern gint     ouro_ledger_active;       /* atomic */
 extern guint64  ouro_ledger_clock;        /* atomic: bumped at each finalization */
-extern gint     ouro_ledger_light_fence;  /* membarrier registered: owners need no fence */
 extern __thread OuroLedgerBuffer *ouro_ledger_tls_buffer
   __attribute__ ((tls_model ("initial-exec")));
 
@@ -183,9 +187,12 @@ guint    ouro_ledger_capture          (guintptr *frames,
                                        guint     depth,
                                        guintptr  return_address);
 /* The module (executable or shared library) @address lies in: a small
- * number, the same for every address of one module, 0 when unknown.  Reads
+ * number, the same for every address of one module, with
+ * OURO_LEDGER_MODULE_GLIB set for libglib-2.0 and libgobject-2.0, 0 when
+ * unknown.  Reads
  * /proc/self/maps, never the dynamic loader's lock.  The caller holds the
  * ledger lock (which guards the module map), as for the two after it. */
+#define OURO_LEDGER_MODULE_GLIB 0x8000
 guint16  ouro_ledger_module_of        (guintptr address);
 void     ouro_ledger_modules_reset    (void);
 gsize    ouro_ledger_modules_get_memory_size (void);

@@ -188,6 +188,14 @@ ouro_ledger_capture (guintptr *frames,
 
 /* ---- modules ---------------------------------------------------------- */
 
+static const char *
+symbols_basename (const char *path)
+{
+  const char *slash = path != NULL ? strrchr (path, '/') : NULL;
+
+  return slash != NULL ? slash + 1 : path;
+}
+
 typedef struct {
   guintptr start;
   guintptr end;
@@ -233,9 +241,14 @@ modules_read (void)
       id = g_hash_table_lookup (modules_ids, path);
       if (id == NULL)
         {
-          if (g_hash_table_size (modules_ids) >= G_MAXUINT16 - 1)
+          const char *name = symbols_basename (path);
+          guint number = g_hash_table_size (modules_ids) + 1;
+
+          if (number >= OURO_LEDGER_MODULE_GLIB)
             continue;
-          id = GUINT_TO_POINTER (g_hash_table_size (modules_ids) + 1);
+          if (g_str_has_prefix (name, "libglib-2.0.so") || g_str_has_prefix (name, "libgobject-2.0.so"))
+            number |= OURO_LEDGER_MODULE_GLIB;
+          id = GUINT_TO_POINTER (number);
           g_hash_table_insert (modules_ids, g_strdup (path), id);
         }
       range.start = start;
@@ -329,14 +342,6 @@ symbols_fork_child (void)
   symbols_dwfl_failed = FALSE;
 #endif
   pthread_mutex_unlock (&symbols_lock);
-}
-
-static const char *
-symbols_basename (const char *path)
-{
-  const char *slash = path != NULL ? strrchr (path, '/') : NULL;
-
-  return slash != NULL ? slash + 1 : path;
 }
 
 #ifdef HAVE_LIBDW

@@ -5,7 +5,8 @@
  * dropped in another, g_clear_object in dispose, floating references),
  * across threads (live ones, whose buffers are frozen and applied, and
  * exiting ones), after an address is reused, with stacks of N frames, with
- * the ledger off, and inside a real ouro_scan () report.
+ * the ledger off, and inside a real ouro_scan () report; references
+ * another library takes (libgio) are seen, libgobject's own are not.
  *
  * The executable is linked with export_dynamic, as the other glue tests,
  * so that its g_object_ref is the one every library calls; helpers whose
@@ -15,6 +16,7 @@
  */
 #include "test-node.h"
 
+#include <gio/gio.h>
 #include <ouro-gobject.h>
 
 #include "ouro-gobject-ledger-private.h"
@@ -315,8 +317,16 @@ test_bound_callback_in_init (void)
       else
         g_test_message ("no line information (libdw): %s", site->frames[0]);
 
-      /* Disconnecting drops the handler's reference: the window goes. */
+      /* Disconnecting drops the handler's reference (libgobject calls its
+       * GClosureNotify: R3): the init's record goes, another stays. */
+      ledger_take_ref (G_OBJECT (window));
       g_signal_handlers_disconnect_by_data (window->button, window);
+      g_clear_pointer (&sites, g_ptr_array_unref);
+      sites = ouro_ledger_dup_sites (window);
+      print_sites (sites);
+      g_assert_cmpuint (sites->len, ==, 1);
+      g_assert_nonnull (find_site (sites, "ref", "ledger_take_ref"));
+      g_object_unref (window);
       ouro_ledger_disable ();
     }
 }
@@ -464,6 +474,47 @@ test_ref_sink (void)
   g_object_unref (floating);
   g_object_unref (plain);
   g_object_unref (plain);
+  ouro_ledger_disable ();
+}
+
+/* Another library's references are seen (libgio calls g_object_ref
+ * through its PLT) and released by the GSequence's destroy notify in
+ * libglib (R3); libgobject's own (a GValue holding the object) are not
+ * seen, and are left unattributed. */
+static void
+test_other_libraries (void)
+{
+  g_autoptr(GPtrArray) held = NULL;
+  g_autoptr(GPtrArray) released = NULL;
+  GValue value = G_VALUE_INIT;
+  const OuroLedgerSite *site;
+  GListStore *store;
+  GObject *object;
+
+  ledger_on (1);
+  object = ledger_make_object ();
+  store = g_list_store_new (G_TYPE_OBJECT);
+  g_list_store_append (store, object);
+  g_value_init (&value, G_TYPE_OBJECT);
+  g_value_set_object (&value, object);
+  g_assert_cmpuint (refcount_of (object), ==, 3);
+
+  held = ouro_ledger_dup_sites (object);
+  print_sites (held);
+  g_assert_cmpuint (count_records (held), ==, 2);
+  g_assert_nonnull (find_site (held, "new", "ledger_make_object"));
+  site = find_site (held, "ref", "g_list_store_append");
+  g_assert_nonnull (site);
+  g_assert_nonnull (strstr (site->frames[0], "libgio-2.0.so"));
+
+  g_value_unset (&value);
+  g_object_unref (store);
+  g_assert_cmpuint (refcount_of (object), ==, 1);
+  released = ouro_ledger_dup_sites (object);
+  print_sites (released);
+  g_assert_cmpuint (released->len, ==, 1);
+  g_assert_nonnull (find_site (released, "new", "ledger_make_object"));
+  g_object_unref (object);
   ouro_ledger_disable ();
 }
 
@@ -899,6 +950,7 @@ main (int    argc,
   g_test_add_func ("/gobject-ledger/ref-here-unref-there", test_ref_here_unref_there);
   g_test_add_func ("/gobject-ledger/clear-object-in-dispose", test_clear_object_in_dispose);
   g_test_add_func ("/gobject-ledger/ref-sink", test_ref_sink);
+  g_test_add_func ("/gobject-ledger/other-libraries", test_other_libraries);
   g_test_add_func ("/gobject-ledger/threads-apply", test_threads_apply);
   g_test_add_func ("/gobject-ledger/threads-stress", test_threads_stress);
   g_test_add_func ("/gobject-ledger/address-reuse", test_address_reuse);
