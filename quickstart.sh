@@ -14,10 +14,11 @@ cd "$(dirname "$0")"
 # (`dot`, to draw reports), Python 3 (the benchmark's CPython baseline),
 # GTK 4 and Xvfb (the GTK tests and example run headless; the libraries
 # themselves never link GTK), gtk-4-examples (gtk4-demo: a stock program
-# the `ouro run` tests run under the preload).
+# the `ouro run` tests run under the preload), libunwind and libdw (the
+# reference ledger's stacks and file:line names; optional at build time).
 packages=(gcc meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
           valgrind graphviz python3 libgtk-4-dev xvfb xauth fonts-dejavu-core
-          gtk-4-examples)
+          gtk-4-examples libunwind-dev libdw-dev)
 
 missing=()
 for package in "${packages[@]}"; do
