@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "ouro-report-private.h"
 #include "ouro-report.h"
 
@@ -52,6 +54,16 @@ text_append_one_line (GString    *out,
     }
 }
 
+/* @text as text_append_one_line () writes it: a new string. */
+static char *
+text_one_line (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+
+  text_append_one_line (out, text);
+  return g_string_free (out, FALSE);
+}
+
 /* As ouro_report_append_identity (), the address already written. */
 static void
 text_append_identity_at (GString    *out,
@@ -61,7 +73,8 @@ text_append_identity_at (GString    *out,
 {
   if (description == NULL || !g_str_has_prefix (description, type_name))
     {
-      g_string_append_printf (out, "%s ", type_name);
+      text_append_one_line (out, type_name);
+      g_string_append_c (out, ' ');
       text_append_one_line (out, address);
     }
   if (description != NULL)
@@ -184,30 +197,31 @@ text_append_fix (GString               *out,
                  const OuroReportEdge  *edge)
 {
   const char *lead = cycle->garbage ? "fix" : "to break it";
-  const char *from_type = cycle->members[edge->from].type_name;
-  const char *to_type = cycle->members[edge->to].type_name;
+  g_autofree char *from_type = text_one_line (cycle->members[edge->from].type_name);
+  g_autofree char *to_type = text_one_line (cycle->members[edge->to].type_name);
+  g_autofree char *label = text_one_line (edge->label);
 
   if (g_str_has_prefix (edge->label, "signal "))
     g_string_append_printf (out, "  %s: the handler of [%s] on %s #%u keeps %s #%u alive; "
                             "connect it with ouro_signal_connect_weak () or "
                             "g_signal_connect_object (), or disconnect it in dispose\n",
-                            lead, edge->label, from_type, edge->from, to_type, edge->to);
+                            lead, label, from_type, edge->from, to_type, edge->to);
   else if (g_str_has_prefix (edge->label, "qdata "))
     g_string_append_printf (out, "  %s: [%s] of %s #%u keeps %s #%u alive; attach it without "
                             "g_object_unref as destroy notify (hold a GWeakRef), or clear it "
                             "in dispose\n",
-                            lead, edge->label, from_type, edge->from, to_type, edge->to);
+                            lead, label, from_type, edge->from, to_type, edge->to);
   else if (edge->from == edge->to)
     g_string_append_printf (out, "  %s: %s #%u holds itself through [%s]; "
                             "drop that reference or make it weak\n",
-                            lead, from_type, edge->from, edge->label);
+                            lead, from_type, edge->from, label);
   else if (edge->to == 0)
     g_string_append_printf (out, "  %s: make [%s] of %s #%u a weak reference: it points back "
                             "at %s #0, the member created first, which owns the rest\n",
-                            lead, edge->label, from_type, edge->from, to_type);
+                            lead, label, from_type, edge->from, to_type);
   else
     g_string_append_printf (out, "  %s: make [%s] of %s #%u a weak reference\n",
-                            lead, edge->label, from_type, edge->from);
+                            lead, label, from_type, edge->from);
 }
 
 /* Appends @object's line after what the caller wrote at its start
@@ -257,11 +271,12 @@ text_append_cycle (GString               *out,
       for (guint e = 0; e < MIN (cycle->n_edges, TEXT_MAX_EDGES); e++)
         {
           const OuroReportEdge *edge = &cycle->edges[e];
+          g_autofree char *from_type = text_one_line (cycle->members[edge->from].type_name);
+          g_autofree char *to_type = text_one_line (cycle->members[edge->to].type_name);
+          g_autofree char *label = text_one_line (edge->label);
 
           g_string_append_printf (out, "    #%u %s --[%s]--> #%u %s%s%s\n",
-                                  edge->from, cycle->members[edge->from].type_name,
-                                  edge->label,
-                                  edge->to, cycle->members[edge->to].type_name,
+                                  edge->from, from_type, label, edge->to, to_type,
                                   edge->weak ? "  (weak, not counted)" : "",
                                   (gint) e == cycle->weak_edge ? "   <== make this one weak" : "");
         }

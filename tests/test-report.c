@@ -534,6 +534,31 @@ test_text_no_leaks (void)
   test_node_unref (a);
 }
 
+/* Type names and labels with control characters stay on their line. */
+static void
+test_text_escapes_names (void)
+{
+  TestNode *a = test_node_new ("Odd\tType", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroReport *report;
+  char *text;
+
+  test_node_link (a, b, "field x\ny");
+  test_node_link (b, a, "signal s\n: handler data");
+  test_node_unref (a);
+  test_node_unref (b);
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  text = ouro_report_to_text (report);
+  g_assert_nonnull (strstr (text, "--[field x\\ny]-->"));
+  g_assert_nonnull (strstr (text, "#0 Odd\\tType --["));
+  g_assert_nonnull (strstr (text, "the handler of [signal s\\n: handler data] on Node"));
+  g_assert_null (strstr (text, "\t"));
+  g_assert_null (strstr (text, "x\ny"));
+  g_free (text);
+  ouro_report_free (report);
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+}
+
 /* A report outlives the objects it names. */
 static void
 test_report_outlives_objects (void)
@@ -571,6 +596,7 @@ main (int    argc,
   g_test_add_func ("/report/golden-dot", test_golden_dot);
   g_test_add_func ("/report/text-no-leaks", test_text_no_leaks);
   g_test_add_func ("/report/outlives-objects", test_report_outlives_objects);
+  g_test_add_func ("/report/text-escapes-names", test_text_escapes_names);
   g_test_add_func ("/report/summary/golden", test_golden_summary);
   g_test_add_func ("/report/summary/accessors", test_summary_accessors);
   g_test_add_func ("/report/summary/many-roots", test_summary_many_roots);
