@@ -191,26 +191,32 @@ tool_run (int    argc,
       return TOOL_EXIT_USAGE;
     }
 
-  if ((format != NULL && !tool_append_option (options, "format", format))
-      || (output != NULL && !tool_append_option (options, "output", output))
-      || (report != NULL && !tool_append_option (options, "report", report)))
-    {
-      g_printerr ("ouro run: an option value cannot hold both kinds of quote\n");
-      return TOOL_EXIT_USAGE;
-    }
-  if (backtrace != 0)
-    g_string_append_printf (options, "%sbacktrace=%d", options->len ? "," : "", backtrace);
-  if (error_exitcode >= 0)
-    g_string_append_printf (options, "%serror-exitcode=%d", options->len ? "," : "",
-                            error_exitcode);
-  if (all_cycles)
-    g_string_append_printf (options, "%sall-cycles=yes", options->len ? "," : "");
-  if (no_ledger)
-    g_string_append_printf (options, "%sledger=no", options->len ? "," : "");
-  if (no_summary)
-    g_string_append_printf (options, "%ssummary=no", options->len ? "," : "");
-  if (children)
-    g_string_append_printf (options, "%schildren=yes", options->len ? "," : "");
+  {
+    g_autofree char *backtrace_text = g_strdup_printf ("%d", backtrace);
+    g_autofree char *exitcode_text = g_strdup_printf ("%d", error_exitcode);
+    const struct {
+      gboolean    given;
+      const char *key;
+      const char *value;
+    } settings[] = {
+      { format != NULL,      "format",         format },
+      { output != NULL,      "output",         output },
+      { report != NULL,      "report",         report },
+      { backtrace != 0,      "backtrace",      backtrace_text },
+      { error_exitcode >= 0, "error-exitcode", exitcode_text },
+      { all_cycles,          "all-cycles",     "yes" },
+      { no_ledger,           "ledger",         "no" },
+      { no_summary,          "summary",        "no" },
+      { children,            "children",       "yes" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (settings); i++)
+      if (settings[i].given && !tool_append_option (options, settings[i].key, settings[i].value))
+        {
+          g_printerr ("ouro run: an option value cannot hold both kinds of quote\n");
+          return TOOL_EXIT_USAGE;
+        }
+  }
 
   /* The module would only warn: refuse here, where the user can fix it. */
   ouro_options_init (&parsed);
