@@ -449,6 +449,18 @@ interpose_qdata_forget (GData **datalist,
   g_mutex_unlock (&records_lock);
 }
 
+/* Records that @owner's qdata @key holds a reference to @target. */
+static void
+interpose_record_qdata (GObject  *owner,
+                        GQuark    key,
+                        gpointer  target)
+{
+  char *label = g_strconcat ("qdata ", g_quark_to_string (key), NULL);
+
+  ouro_gobject_record_add (owner, OURO_RECORD_QDATA, key, target, label);
+  g_free (label);
+}
+
 /* qdata an object sets on itself in its instance init or constructor,
  * before it is constructed and tracked (g_object_set_data_full (self, ...,
  * g_object_unref) in init is common): kept per thread, since an object is
@@ -488,13 +500,10 @@ ouro_gobject_interpose_claim_pending (GObject *object)
   for (guint i = 0; i < PENDING_QDATA_MAX; i++)
     {
       PendingQdata *pending = &pending_qdata[i];
-      char *label;
 
       if (pending->datalist != &object->qdata || pending->target == NULL)
         continue;
-      label = g_strconcat ("qdata ", g_quark_to_string (pending->key), NULL);
-      ouro_gobject_record_add (object, OURO_RECORD_QDATA, pending->key, pending->target, label);
-      g_free (label);
+      interpose_record_qdata (object, pending->key, pending->target);
       *pending = (PendingQdata) { NULL, 0, NULL };
       pending_qdata_n--;
     }
@@ -511,18 +520,13 @@ interpose_set_data_full_slow (GData        **datalist,
   interpose_resolve ();
   real.set_data_full (datalist, key_id, data, destroy_func);
 
-  if (data != NULL && ouro_gobject_is_unref_func ((gpointer) destroy_func)
-      && ouro_gobject_is_initialized () && (owner = interpose_qdata_owner (datalist)) != NULL)
-    {
-      char *label = g_strconcat ("qdata ", g_quark_to_string (key_id), NULL);
-      ouro_gobject_record_add (owner, OURO_RECORD_QDATA, key_id, data, label);
-      g_free (label);
-    }
-  else if (data != NULL && ouro_gobject_is_unref_func ((gpointer) destroy_func)
-           && ouro_gobject_is_initialized () && key_id != records_quark)
-    interpose_qdata_defer (datalist, key_id, data);
-  else
+  if (data == NULL || !ouro_gobject_is_unref_func ((gpointer) destroy_func)
+      || !ouro_gobject_is_initialized ())
     interpose_qdata_forget (datalist, key_id);
+  else if ((owner = interpose_qdata_owner (datalist)) != NULL)
+    interpose_record_qdata (owner, key_id, data);
+  else if (key_id != records_quark)
+    interpose_qdata_defer (datalist, key_id, data);
 }
 
 /* libgobject calls this several times for every object it creates and
