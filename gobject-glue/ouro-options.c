@@ -210,6 +210,18 @@ options_quote (const char *text,
   return g_string_free (out, FALSE);
 }
 
+/* Adds "'KEY': @problem" to @warnings. */
+static void
+options_warn_key (GPtrArray  *warnings,
+                  const char *key,
+                  gsize       key_length,
+                  const char *problem)
+{
+  g_autofree char *quoted = options_quote (key, key_length);
+
+  g_ptr_array_add (warnings, g_strdup_printf ("%s: %s", quoted, problem));
+}
+
 static void
 options_apply (OuroOptions *options,
                const char  *key,
@@ -217,7 +229,7 @@ options_apply (OuroOptions *options,
                const char  *value,
                GPtrArray   *warnings)
 {
-  g_autofree char *quoted_key = options_quote (key, key_length);
+  g_autofree char *quoted_key = NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (options_keys); i++)
     {
@@ -236,6 +248,7 @@ options_apply (OuroOptions *options,
         }
       return;
     }
+  quoted_key = options_quote (key, key_length);
   g_ptr_array_add (warnings, g_strdup_printf ("unknown option %s (known: %s)",
                                               quoted_key, ouro_options_known_keys ()));
 }
@@ -274,8 +287,7 @@ ouro_options_parse (OuroOptions *options,
       key_end = p;
       if (*p != '=')
         {
-          g_autofree char *quoted = options_quote (key, (gsize) (key_end - key));
-          g_ptr_array_add (warnings, g_strdup_printf ("%s: expected key=value", quoted));
+          options_warn_key (warnings, key, (gsize) (key_end - key), "expected key=value");
           continue;
         }
       p++;   /* '=' */
@@ -290,15 +302,13 @@ ouro_options_parse (OuroOptions *options,
             p++;
           else
             {
-              g_autofree char *quoted = options_quote (key, (gsize) (key_end - key));
-              g_ptr_array_add (warnings, g_strdup_printf ("%s: unterminated quote", quoted));
+              options_warn_key (warnings, key, (gsize) (key_end - key), "unterminated quote");
               bad = TRUE;
             }
           if (!bad && *p != '\0' && !options_is_separator (*p))
             {
-              g_autofree char *quoted = options_quote (key, (gsize) (key_end - key));
-              g_ptr_array_add (warnings,
-                               g_strdup_printf ("%s: text after the closing quote", quoted));
+              options_warn_key (warnings, key, (gsize) (key_end - key),
+                                "text after the closing quote");
               bad = TRUE;
               while (*p != '\0' && !options_is_separator (*p))
                 p++;
@@ -310,12 +320,11 @@ ouro_options_parse (OuroOptions *options,
 
       if (!bad && value->len > OPTIONS_MAX_VALUE)
         {
-          g_autofree char *quoted = options_quote (key, (gsize) (key_end - key));
-          g_ptr_array_add (warnings, g_strdup_printf ("%s: value longer than %d bytes",
-                                                      quoted, OPTIONS_MAX_VALUE));
-          bad = TRUE;
+          g_autofree char *problem = g_strdup_printf ("value longer than %d bytes",
+                                                      OPTIONS_MAX_VALUE);
+          options_warn_key (warnings, key, (gsize) (key_end - key), problem);
         }
-      else if (!bad && memchr (value->str, '\0', value->len) == NULL)
+      else if (!bad)
         options_apply (options, key, (gsize) (key_end - key), value->str, warnings);
       g_string_free (value, TRUE);
     }
