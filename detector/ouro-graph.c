@@ -114,7 +114,13 @@ graph_resolve_edges (OuroGraph      *graph,
         slot = (slot + 1) & mask;
 
       if (entry == 0)
-        graph->n_ignored_visits++;
+        {
+          const OuroClass *klass = graph->classes[next_node - 1];
+
+          graph->n_ignored_visits++;
+          if (G_UNLIKELY (klass->untracked_target != NULL))
+            klass->untracked_target (graph->objects[next_node - 1], target);
+        }
       else
         {
           graph->edge_target[n_edges++] = entry - 1;

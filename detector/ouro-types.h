@@ -50,6 +50,11 @@ typedef void (*OuroVisitFunc) (gpointer    target,
  * @clear: optional; drops the references the object holds; needed by
  *   ouro_collect()
  * @get_size: optional; bytes the object owns
+ * @untracked_target: optional; called during a scan, under the registry
+ *   lock, once for each non-NULL reference the object's traverse visited
+ *   whose target is not tracked (such a reference is ignored).  Lets a
+ *   class warn about holes in its tracking without a registry lookup per
+ *   visit.  Must not track, untrack or scan.
  *
  * Describes a refcounted object system to Ouro (CPython's tp_traverse).
  * A class must outlive every object tracked with it; Ouro keeps the
@@ -67,7 +72,9 @@ typedef struct {
   void        (*unref)         (gpointer object);
   void        (*clear)         (gpointer object);
   gsize       (*get_size)      (gpointer object);
-  gpointer     reserved[4];
+  void        (*untracked_target) (gpointer object,
+                                   gpointer target);
+  gpointer     reserved[3];
 } OuroClass;
 
 G_END_DECLS

@@ -338,6 +338,60 @@ test_untracked_and_null_targets (void)
   collect_all ();
 }
 
+/* The class's untracked_target hook hears of every non-NULL target that
+ * is not tracked, with the object that visited it, once per visit. */
+typedef struct {
+  gpointer objects[8];
+  gpointer targets[8];
+  guint    n;
+} UntrackedCalls;
+
+static UntrackedCalls untracked_calls;
+
+static void
+record_untracked_target (gpointer object,
+                         gpointer target)
+{
+  g_assert_cmpuint (untracked_calls.n, <, G_N_ELEMENTS (untracked_calls.objects));
+  untracked_calls.objects[untracked_calls.n] = object;
+  untracked_calls.targets[untracked_calls.n] = target;
+  untracked_calls.n++;
+}
+
+static void
+test_untracked_target_hook (void)
+{
+  OuroClass hooked = test_node_class;
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  int outside_1, outside_2;
+  OuroReport *report;
+
+  hooked.untracked_target = record_untracked_target;
+  ouro_untrack (a);
+  ouro_track (a, &hooked);
+  memset (&untracked_calls, 0, sizeof untracked_calls);
+
+  test_node_link (a, b, "next");
+  test_node_visit_also (a, NULL);
+  test_node_visit_also (a, &outside_1);
+  test_node_visit_also (a, &outside_2);
+  test_node_visit_also (b, &outside_1);   /* b's class has no hook */
+
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (untracked_calls.n, ==, 2);
+  g_assert_true (untracked_calls.objects[0] == a && untracked_calls.objects[1] == a);
+  g_assert_true (untracked_calls.targets[0] == &outside_1);
+  g_assert_true (untracked_calls.targets[1] == &outside_2);
+  ouro_report_free (report);
+
+  ouro_untrack (a);
+  ouro_track (a, &test_node_class);
+  test_node_unref (a);
+  test_node_unref (b);
+  collect_all ();
+}
+
 /* A traverse that reports one reference too many: the object is named as
  * inconsistent and treated as live, and so is everything it reaches. */
 static void
@@ -559,6 +613,7 @@ main (int    argc,
   g_test_add_func ("/scan/externally-held-cycle", test_externally_held_cycle);
   g_test_add_func ("/scan/cycle-holding-tail", test_cycle_holding_tail);
   g_test_add_func ("/scan/untracked-and-null-targets", test_untracked_and_null_targets);
+  g_test_add_func ("/scan/untracked-target-hook", test_untracked_target_hook);
   g_test_add_func ("/scan/over-reporting-traverse", test_over_reporting_traverse);
   g_test_add_func ("/scan/under-reporting-traverse", test_under_reporting_traverse);
   g_test_add_func ("/scan/extreme-refcounts", test_extreme_refcounts);
