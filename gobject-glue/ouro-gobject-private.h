@@ -12,9 +12,10 @@ G_BEGIN_DECLS
 
 gboolean ouro_gobject_is_initialized (void);
 
-/* Visits @target from inside a GObject traverse, noting (once per type) a
- * GObject target that is not tracked: a class that overrides constructed
- * without chaining up, or an object created before ouro_gobject_init (). */
+/* Visits @target from inside a GObject traverse, NULL skipped.  A target
+ * the scan finds untracked is named once per type by the class's
+ * untracked_target hook: a class that overrides constructed without
+ * chaining up, or an object created before ouro_gobject_init (). */
 void     ouro_gobject_visit          (OuroVisitFunc visit,
                                       gpointer      target,
                                       const char   *label,
