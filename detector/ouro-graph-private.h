@@ -28,12 +28,21 @@ enum {
   OURO_NODE_ON_STACK     = 1 << 5,  /* scratch bit of the SCC search */
 };
 
+/* What a scan counts per node.  The object pointer is a copy of the
+ * registry's, next to the counter: resolving an edge confirms its target
+ * and counts it on one cache line. */
+typedef struct {
+  gpointer         object;
+  guint32          visits;      /* edges into the node */
+  guint            refcount;
+} OuroGraphNode;
+
 typedef struct {
   guint32          n_nodes;
   gpointer        *objects;     /* [n_nodes]; borrowed from the registry */
-  const OuroClass **classes;    /* [n_nodes]; borrowed */
-  guint           *refcounts;   /* [n_nodes] */
-  guint32         *visits;      /* [n_nodes]; edges into the node */
+  guint16         *class_ids;   /* [n_nodes]; borrowed from the registry */
+  const OuroClass **class_table; /* indexed by class_ids; borrowed */
+  OuroGraphNode   *nodes;       /* [n_nodes] */
   guint8          *state;       /* [n_nodes]; OURO_NODE_* bits */
 
   guint32         *edge_start;  /* [n_nodes + 1]; node v's edges are  */
@@ -70,6 +79,13 @@ void     ouro_graph_clear (OuroGraph *graph);
  * after it, when it returns TRUE, @graph holds states and cycles. */
 gboolean ouro_scan_run_unlocked (OuroGraph     *graph,
                                  OuroScanFlags  flags);
+
+static inline const OuroClass *
+ouro_graph_class (const OuroGraph *graph,
+                  guint32          node)
+{
+  return graph->class_table[graph->class_ids[node]];
+}
 
 static inline gboolean
 ouro_graph_is_garbage (const OuroGraph *graph,

@@ -40,7 +40,7 @@ holders_append_object (GString         *out,
                        const OuroGraph *graph,
                        guint32          node)
 {
-  const OuroClass *klass = graph->classes[node];
+  const OuroClass *klass = ouro_graph_class (graph, node);
   gpointer object = graph->objects[node];
   const char *type_name = ouro_class_get_type_name (klass, object);
   char *description = klass->describe != NULL ? klass->describe (object) : NULL;
@@ -55,7 +55,7 @@ holders_find_newest (const OuroGraph *graph,
                      const char      *type_name)
 {
   for (guint32 v = graph->n_nodes; v > 0; v--)
-    if (strcmp (ouro_class_get_type_name (graph->classes[v - 1], graph->objects[v - 1]),
+    if (strcmp (ouro_class_get_type_name (ouro_graph_class (graph, v - 1), graph->objects[v - 1]),
                 type_name) == 0)
       return v - 1;
   return OURO_NODE_NONE;
@@ -168,7 +168,7 @@ ouro_holders_describe_newest (const char *type_name,
               guint32 held = i < path->len ? g_array_index (path, guint32, i) : sample;
               LabelFinder finder = { graph.objects[held], NULL };
 
-              graph.classes[holder]->traverse (graph.objects[holder], holders_find_label, &finder);
+              ouro_graph_class (&graph, holder)->traverse (graph.objects[holder], holders_find_label, &finder);
               g_string_append_printf (out, "%s  <- [%s] of ", indent,
                                       finder.label != NULL ? finder.label : "(unlabelled)");
               holders_append_object (out, &graph, holder);
@@ -183,7 +183,7 @@ ouro_holders_describe_newest (const char *type_name,
             g_string_append_printf (out, "%s  (held by an object being finalized)\n", indent);
           else
             {
-              guint unexplained = graph.refcounts[root] - graph.visits[root];
+              guint unexplained = graph.nodes[root].refcount - graph.nodes[root].visits;
               g_string_append_printf (out, "%s  held by %u unexplained %s (from outside the "
                                       "tracked objects: a global, a local, a toggle reference, an "
                                       "untracked holder)\n",

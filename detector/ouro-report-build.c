@@ -63,7 +63,7 @@ static const char *
 build_type_name (Builder  *builder,
                  guint32   node)
 {
-  const OuroClass *klass = builder->graph->classes[node];
+  const OuroClass *klass = ouro_graph_class (builder->graph, node);
   const char *raw = ouro_class_get_type_name (klass, builder->graph->objects[node]);
 
   if (klass != builder->last_class || raw != builder->last_raw_type)
@@ -198,7 +198,7 @@ build_object (Builder          *builder,
               OuroReportObject *out)
 {
   OuroGraph *graph = builder->graph;
-  const OuroClass *klass = graph->classes[node];
+  const OuroClass *klass = ouro_graph_class (graph, node);
   gboolean wants_explanation;
   char *description;
 
@@ -207,8 +207,8 @@ build_object (Builder          *builder,
   out->type_name = builder->type_names[node] != NULL ? builder->type_names[node]
                                                      : build_type_name (builder, node);
   out->class_name = build_class_name (builder, klass);
-  out->refcount = graph->refcounts[node];
-  out->explained = graph->visits[node];
+  out->refcount = graph->nodes[node].refcount;
+  out->explained = graph->nodes[node].visits;
   out->node = node;
   wants_explanation = builder->explain_func != NULL && out->refcount > out->explained;
   if (klass->describe == NULL && !wants_explanation)
@@ -472,7 +472,7 @@ build_cycle_edges (Builder         *builder,
   while (n_with_edges < cycle->n_members
          && n_with_edges < OURO_REPORT_MAX_DESCRIBED
          && (cycle->members[n_with_edges].description != NULL
-             || builder->graph->classes[cycle->members[n_with_edges].node]->describe == NULL))
+             || ouro_graph_class (builder->graph, cycle->members[n_with_edges].node)->describe == NULL))
     n_with_edges++;
 
   collector.members = g_hash_table_new (NULL, NULL);
@@ -482,7 +482,7 @@ build_cycle_edges (Builder         *builder,
 
   for (guint i = 0; i < n_with_edges; i++)
     {
-      const OuroClass *klass = builder->graph->classes[cycle->members[i].node];
+      const OuroClass *klass = ouro_graph_class (builder->graph, cycle->members[i].node);
 
       collector.from = i;
       klass->traverse (cycle->members[i].object, build_edge_visit, &collector);

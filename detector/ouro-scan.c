@@ -40,9 +40,9 @@ scan_subtract_internal_refs (OuroGraph *graph)
 {
   for (guint32 v = 0; v < graph->n_nodes; v++)
     {
-      gint64 ext = (gint64) graph->refcounts[v] - (gint64) graph->visits[v];
+      gint64 ext = (gint64) graph->nodes[v].refcount - (gint64) graph->nodes[v].visits;
 
-      if (graph->refcounts[v] == 0)
+      if (graph->nodes[v].refcount == 0)
         graph->state[v] |= OURO_NODE_DYING;
       if (ext > 0)
         graph->state[v] |= OURO_NODE_ROOT;
@@ -174,7 +174,7 @@ collect_gather_unlocked (OuroGraph *graph,
 
   for (guint32 v = 0; v < graph->n_nodes; v++)
     {
-      CollectItem item = { graph->objects[v], graph->classes[v] };
+      CollectItem item = { graph->objects[v], ouro_graph_class (graph, v) };
 
       if (!ouro_graph_is_garbage (graph, v))
         continue;

@@ -392,6 +392,51 @@ test_untracked_target_hook (void)
   collect_all ();
 }
 
+/* Targets resolve in batches: a hub whose edges span several batches,
+ * with NULL and untracked visits among them, keeps every edge on its own
+ * node, in order, and every ignored visit counted. */
+static void
+test_many_edges_across_batches (void)
+{
+  enum { N_SPOKES = 150 };
+  TestNode *hub = test_node_new ("Hub", "hub");
+  TestNode *spokes[N_SPOKES];
+  int untracked;
+  OuroReport *report;
+  char *json, *expected;
+
+  for (guint i = 0; i < N_SPOKES; i++)
+    {
+      spokes[i] = test_node_new ("Spoke", "spoke");
+      test_node_link (hub, spokes[i], "spoke");
+      test_node_link (spokes[i], hub, "hub");
+      if (i % 7 == 0)
+        test_node_visit_also (hub, i % 2 ? NULL : &untracked);
+    }
+  /* Held from outside: every spoke stays live through the hub. */
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  ouro_report_free (report);
+
+  test_node_unref (hub);
+  for (guint i = 0; i < N_SPOKES; i++)
+    test_node_unref (spokes[i]);
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, N_SPOKES + 1);
+  g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 1);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  json = ouro_report_to_json (report);
+  expected = g_strdup_printf ("\"n_references\": %u", 2 * N_SPOKES);
+  g_assert_nonnull (strstr (json, expected));
+  g_free (expected);
+  expected = g_strdup_printf ("\"n_ignored_references\": %u", (N_SPOKES + 6) / 7);
+  g_assert_nonnull (strstr (json, expected));
+  g_free (expected);
+  g_free (json);
+  ouro_report_free (report);
+  collect_all ();
+}
+
 /* A traverse that reports one reference too many: the object is named as
  * inconsistent and treated as live, and so is everything it reaches. */
 static void
@@ -614,6 +659,7 @@ main (int    argc,
   g_test_add_func ("/scan/cycle-holding-tail", test_cycle_holding_tail);
   g_test_add_func ("/scan/untracked-and-null-targets", test_untracked_and_null_targets);
   g_test_add_func ("/scan/untracked-target-hook", test_untracked_target_hook);
+  g_test_add_func ("/scan/many-edges-across-batches", test_many_edges_across_batches);
   g_test_add_func ("/scan/over-reporting-traverse", test_over_reporting_traverse);
   g_test_add_func ("/scan/under-reporting-traverse", test_under_reporting_traverse);
   g_test_add_func ("/scan/extreme-refcounts", test_extreme_refcounts);
