@@ -144,6 +144,21 @@ ouro_graph_find_cycles (OuroGraph *graph,
   guint32 n = graph->n_nodes;
   Cycles cycles = { 0, };
 
+  g_free (graph->cycle_of);
+  g_free (graph->cycle_nodes);
+  g_free (graph->cycle_start);
+  graph->n_cycles = 0;
+
+  /* Nothing to consider (the usual scan of a program without leaks):
+   * no per-node arrays at all. */
+  if (!include_live && graph->n_garbage == 0)
+    {
+      graph->cycle_of = NULL;
+      graph->cycle_nodes = NULL;
+      graph->cycle_start = g_new0 (guint32, 1);
+      return;
+    }
+
   cycles.graph = graph;
   cycles.include_live = include_live;
   cycles.order = g_new0 (guint32, MAX (n, 1));
@@ -152,13 +167,10 @@ ouro_graph_find_cycles (OuroGraph *graph,
   cycles.frames = g_new (CyclesFrame, MAX (n, 1));
   cycles.cycle_start = g_array_new (FALSE, FALSE, sizeof (guint32));
 
-  g_free (graph->cycle_of);
-  g_free (graph->cycle_nodes);
   graph->cycle_of = g_new (guint32, MAX (n, 1));
   for (guint32 v = 0; v < n; v++)
     graph->cycle_of[v] = OURO_NODE_NONE;
   graph->cycle_nodes = g_new (guint32, MAX (n, 1));
-  graph->n_cycles = 0;
 
   for (guint32 v = 0; v < n; v++)
     if (cycles.order[v] == 0 && cycles_considers (&cycles, v))

@@ -44,6 +44,7 @@ typedef struct {
   const OuroClass **class_table; /* indexed by class_ids; borrowed */
   OuroGraphNode   *nodes;       /* [n_nodes] */
   guint8          *state;       /* [n_nodes]; OURO_NODE_* bits */
+  guint32          n_garbage;   /* nodes left without LIVE by the mark phase */
 
   guint32         *edge_start;  /* [n_nodes + 1]; node v's edges are  */
   guint32         *edge_target; /* edge_target[edge_start[v] .. edge_start[v + 1]) */
@@ -68,7 +69,8 @@ gboolean ouro_graph_build (OuroGraph    *graph,
 
 /* After it: cycle_of, cycle_nodes, cycle_start and n_cycles describe the
  * cycles among the nodes for which OURO_NODE_LIVE is clear, or among all
- * nodes when @include_live. */
+ * nodes when @include_live.  Requires n_garbage; when nothing is to be
+ * searched cycle_of and cycle_nodes are NULL. */
 void     ouro_graph_find_cycles (OuroGraph *graph,
                                  gboolean   include_live);
 

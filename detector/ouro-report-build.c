@@ -46,7 +46,8 @@ static gpointer         build_explain_data;
 typedef struct {
   OuroGraph        *graph;
   guint32          *ordered;        /* cycle members in cycle order, laid out as cycle_nodes */
-  const char      **type_names;     /* [n_nodes], filled for cycle members */
+  const char      **type_names;     /* [n_nodes], filled for cycle members;
+                                       NULL when there are no cycles */
   guint32          *cycle_rank;     /* report position -> graph cycle */
   guint             budget;         /* objects left to describe and explain */
   gboolean          truncated;
@@ -73,6 +74,16 @@ build_type_name (Builder  *builder,
       builder->last_type = g_intern_string (raw);
     }
   return builder->last_type;
+}
+
+/* The type name of @node, from the cycle members' cache when it is one. */
+static const char *
+build_node_type_name (Builder *builder,
+                      guint32  node)
+{
+  if (builder->type_names != NULL && builder->type_names[node] != NULL)
+    return builder->type_names[node];
+  return build_type_name (builder, node);
 }
 
 static const char *
@@ -204,8 +215,7 @@ build_object (Builder          *builder,
 
   memset (out, 0, sizeof *out);
   out->object = graph->objects[node];
-  out->type_name = builder->type_names[node] != NULL ? builder->type_names[node]
-                                                     : build_type_name (builder, node);
+  out->type_name = build_node_type_name (builder, node);
   out->class_name = build_class_name (builder, klass);
   out->refcount = graph->nodes[node].refcount;
   out->explained = graph->nodes[node].visits;
@@ -244,11 +254,15 @@ build_order_members (Builder *builder)
 {
   OuroGraph *graph = builder->graph;
   guint32 total = graph->cycle_start[graph->n_cycles];
-  guint8 *seen = g_new0 (guint8, MAX (graph->n_nodes, 1));
-  guint32 *stack_node = g_new (guint32, MAX (total, 1));
-  guint32 *stack_edge = g_new (guint32, MAX (total, 1));
+  guint8 *seen;
+  guint32 *stack_node, *stack_edge;
 
   builder->ordered = g_new (guint32, MAX (total, 1));
+  if (graph->n_cycles == 0)
+    return;
+  seen = g_new0 (guint8, MAX (graph->n_nodes, 1));
+  stack_node = g_new (guint32, MAX (total, 1));
+  stack_edge = g_new (guint32, MAX (total, 1));
 
   for (guint32 c = 0; c < graph->n_cycles; c++)
     {
@@ -325,6 +339,8 @@ build_rank_cycles (Builder *builder)
 {
   OuroGraph *graph = builder->graph;
 
+  if (graph->n_cycles > 0)
+    builder->type_names = g_new0 (const char *, graph->n_nodes);
   for (guint32 i = 0; i < graph->cycle_start[graph->n_cycles]; i++)
     {
       guint32 node = graph->cycle_nodes[i];
@@ -341,13 +357,18 @@ build_rank_cycles (Builder *builder)
 /* After it: held_by[v] is the report position of the cycle that holds
  * garbage node v when v is in no cycle, OURO_NODE_NONE otherwise; every
  * garbage node in no cycle is held by one (its holders are all garbage, and
- * following holders back from it must end in a cycle). */
+ * following holders back from it must end in a cycle).  NULL when there
+ * is no garbage. */
 static guint32 *
 build_assign_held (Builder *builder)
 {
   OuroGraph *graph = builder->graph;
-  guint32 *held_by = g_new (guint32, MAX (graph->n_nodes, 1));
-  guint32 *queue = g_new (guint32, MAX (graph->n_nodes, 1));
+  guint32 *held_by, *queue;
+
+  if (graph->n_garbage == 0)
+    return NULL;
+  held_by = g_new (guint32, MAX (graph->n_nodes, 1));
+  queue = g_new (guint32, MAX (graph->n_nodes, 1));
 
   for (guint32 v = 0; v < graph->n_nodes; v++)
     held_by[v] = OURO_NODE_NONE;
@@ -543,7 +564,7 @@ build_count_alive (Builder    *builder,
 
       if (!build_is_alive (graph, v))
         continue;
-      type = builder->type_names[v] != NULL ? builder->type_names[v] : build_type_name (builder, v);
+      type = build_node_type_name (builder, v);
       /* Objects of one type often come in runs: skip the lookup then. */
       if (type != last_type)
         {
@@ -598,7 +619,6 @@ ouro_report_build (OuroGraph     *graph,
   guint n_garbage_seen = 0;
 
   builder.graph = graph;
-  builder.type_names = g_new0 (const char *, MAX (graph->n_nodes, 1));
   builder.budget = OURO_REPORT_MAX_DESCRIBED;
   g_mutex_lock (&build_explain_lock);
   builder.explain_func = build_explain_func;
@@ -624,7 +644,7 @@ ouro_report_build (OuroGraph     *graph,
   held_by = build_assign_held (&builder);
 
   n_held = g_new0 (guint32, MAX (graph->n_cycles, 1));
-  for (guint32 v = 0; v < graph->n_nodes; v++)
+  for (guint32 v = 0; v < graph->n_nodes && held_by != NULL; v++)
     {
       if (!ouro_graph_is_garbage (graph, v))
         continue;
@@ -653,7 +673,7 @@ ouro_report_build (OuroGraph     *graph,
     }
 
   /* Held objects after every member, so members are described first. */
-  for (guint32 v = 0; v < graph->n_nodes; v++)
+  for (guint32 v = 0; v < graph->n_nodes && held_by != NULL; v++)
     if (held_by[v] != OURO_NODE_NONE)
       {
         OuroReportCycle *cycle = &report->cycles[held_by[v]];
@@ -671,7 +691,7 @@ ouro_report_build (OuroGraph     *graph,
   g_assert (n_garbage_seen == report->n_garbage);
 
   report->garbage_sorted = g_new (gpointer, MAX (report->n_garbage, 1));
-  for (guint32 v = 0, i = 0; v < graph->n_nodes; v++)
+  for (guint32 v = 0, i = 0; v < graph->n_nodes && i < report->n_garbage; v++)
     if (ouro_graph_is_garbage (graph, v))
       report->garbage_sorted[i++] = graph->objects[v];
   report->n_garbage_sorted = report->n_garbage;

@@ -52,7 +52,8 @@ scan_subtract_internal_refs (OuroGraph *graph)
 }
 
 /* After it: LIVE is set on exactly the nodes reachable (along edges, in
- * zero or more steps) from a ROOT, INCONSISTENT or DYING node.
+ * zero or more steps) from a ROOT, INCONSISTENT or DYING node, and
+ * n_garbage counts the others.
  *
  * All roots are marked in one linear pass first, then swept in node order
  * (CPython's order): in a graph that is mostly live, nearly every edge
@@ -65,9 +66,14 @@ scan_mark_reachable (OuroGraph *graph)
   guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
   guint32 depth = 0;
 
+  guint32 n_live = 0;
+
   for (guint32 v = 0; v < graph->n_nodes; v++)
     if (graph->state[v] & root_bits)
-      graph->state[v] |= OURO_NODE_LIVE;
+      {
+        graph->state[v] |= OURO_NODE_LIVE;
+        n_live++;
+      }
 
   for (guint32 root = 0; root < graph->n_nodes; root++)
     {
@@ -89,11 +95,13 @@ scan_mark_reachable (OuroGraph *graph)
               if (graph->state[w] & OURO_NODE_LIVE)
                 continue;
               graph->state[w] |= OURO_NODE_LIVE;
+              n_live++;
               stack[depth++] = w;
             }
         }
     }
   g_free (stack);
+  graph->n_garbage = graph->n_nodes - n_live;
 }
 
 /* Runs every phase.  Requires the registry locked for a scan.  After it
