@@ -35,6 +35,7 @@ typedef struct {
 static GRecMutex   edges_lock;
 static GHashTable *edges_registered;    /* GType -> EdgesSet: what each type registered */
 static GHashTable *edges_plans;         /* GType -> EdgesSet: type and ancestors merged */
+static gint        edges_any;           /* atomic: set once anything is registered */
 static GType       edges_last_type;     /* one-entry cache in front of edges_plans */
 static EdgesSet   *edges_last_plan;
 
@@ -71,6 +72,7 @@ edges_registered_for (GType type)
     {
       edges_registered = g_hash_table_new_full (NULL, NULL, NULL, edges_set_free);
       edges_plans = g_hash_table_new_full (NULL, NULL, NULL, edges_set_free);
+      g_atomic_int_set (&edges_any, 1);
     }
   g_hash_table_remove_all (edges_plans);
   edges_last_type = 0;
@@ -131,6 +133,11 @@ ouro_gobject_visit_registered (GObject      *object,
 {
   EdgesSet *plan;
 
+  /* A program that registers nothing pays no lock per object.  (One that
+   * registers from another thread during a scan may miss those edges in
+   * that scan, as it would by registering just after it.) */
+  if (!g_atomic_int_get (&edges_any))
+    return;
   g_rec_mutex_lock (&edges_lock);
   plan = edges_plan_for (G_OBJECT_TYPE (object));
   if (plan == NULL)

@@ -13,8 +13,11 @@
  * _object; libglib's g_datalist_id_set_data_full, _remove_no_notify,
  * _replace_data (libgobject calls those through the PLT too);
  * gtk_widget_add_controller — forwards to the real functions (looked up in
- * the libraries that define them), and records what it sees in the
- * owner's own qdata, so the records go when the owner is finalized.
+ * the libraries that define them), and records what it sees in a table
+ * keyed by the owner; a qdata entry on the owner frees its records when
+ * it is finalized.  Datalists of objects that never had a qdata record
+ * take the fast path of g_datalist_id_set_data_full (a per-owner mark,
+ * read without a lock).
  *
  * A record is only a claim: every scan checks it again (the handler is
  * still connected, the qdata still holds that object, the controller is
@@ -28,8 +31,11 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <string.h>
 
 #include "ouro-gobject-private.h"
+/* For ouro_pointer_hash () only: an inline function, nothing to link. */
+#include "ouro-registry-private.h"
 
 #define OURO_INTERPOSE __attribute__((visibility("default")))
 
@@ -69,7 +75,6 @@ static gsize   interpose_resolved;
 static gsize   interpose_gtk_resolved;
 static GMutex  records_lock;
 static GQuark  records_quark;
-static gint    records_n_qdata;   /* atomic: qdata records ever made, to skip work */
 
 /* Returns @symbol as the library @soname defines it, whatever precedes it
  * in the search order; NULL when that library is not loaded. */
@@ -141,28 +146,205 @@ ouro_gobject_is_unref_func (gpointer func)
 
 /* ---- records ---------------------------------------------------------- */
 
-static void
-records_free (gpointer data)
+/* An object's records, in one allocation.  records_table finds them by
+ * owner; a qdata entry on the owner (records_quark, its data the owner
+ * itself) frees them from its destroy notify, so they go when the owner is
+ * finalized, and the table never names a freed object. */
+typedef struct {
+  GObject *owner;
+  guint    len;
+  guint    alloc;
+  gboolean qdata_marked;   /* counted in the owner's records_qdata_marks */
+  Record   items[];
+} Records;
+
+typedef struct {
+  GObject *owner;          /* NULL: empty */
+  Records *records;
+} RecordsSlot;
+
+/* Owner -> records, open addressing with linear probing, at most half
+ * full; under records_lock.  A scan finds an object's records here with
+ * one probe, without GLib's datalist lock and walk; owners allocated one
+ * after another share cache lines of the table (ouro_pointer_hash, the registry's). */
+static struct {
+  RecordsSlot *slots;
+  guint        n_slots;    /* a power of two, or 0 */
+  guint        shift;      /* 64 - log2 (n_slots) */
+  guint        n_used;
+} records_table;
+
+/* Which datalists may have a qdata record, so that g_datalist_id_set_data_full
+ * on any other takes the fast path: a counter per hash bucket of owners
+ * (objects that have or had a qdata record, until they are finalized).  A
+ * collision only sends an object down the slow path; a counter that
+ * reaches 255 stays there.  Written under records_lock, read without it
+ * (one relaxed byte load). */
+#define RECORDS_MARKS_BITS 18
+static guint8 records_qdata_marks[1 << RECORDS_MARKS_BITS];
+
+static inline guint8 *
+records_qdata_mark (gconstpointer owner)
 {
+  return &records_qdata_marks[ouro_pointer_hash (owner, 64 - RECORDS_MARKS_BITS)];
+}
+
+/* Whether @datalist's owner may have qdata records.  No lock: false means
+ * no record of its qdata was made before whatever ordered this call after
+ * it. */
+static inline gboolean
+records_qdata_maybe (GData **datalist)
+{
+  gconstpointer owner = (const char *) datalist - G_STRUCT_OFFSET (GObject, qdata);
+
+  return __atomic_load_n (records_qdata_mark (owner), __ATOMIC_RELAXED) != 0;
+}
+
+/* Requires the lock.  After it: @records' owner is counted in its mark. */
+static void
+records_mark_qdata (Records *records)
+{
+  guint8 *mark = records_qdata_mark (records->owner);
+
+  if (records->qdata_marked)
+    return;
+  records->qdata_marked = TRUE;
+  if (*mark < G_MAXUINT8)
+    __atomic_store_n (mark, (guint8) (*mark + 1), __ATOMIC_RELAXED);
+}
+
+/* Requires the lock.  Returns @owner's slot, or NULL. */
+static RecordsSlot *
+records_table_find (gconstpointer owner)
+{
+  guint mask = records_table.n_slots - 1;
+
+  if (records_table.n_slots == 0)
+    return NULL;
+  for (guint i = ouro_pointer_hash (owner, records_table.shift);; i = (i + 1) & mask)
+    {
+      RecordsSlot *slot = &records_table.slots[i];
+
+      if (slot->owner == owner)
+        return slot;
+      if (slot->owner == NULL)
+        return NULL;
+    }
+}
+
+/* Requires the lock and a free slot.  Returns @records' new slot. */
+static RecordsSlot *
+records_table_place (Records *records)
+{
+  guint mask = records_table.n_slots - 1;
+  guint i = ouro_pointer_hash (records->owner, records_table.shift);
+
+  while (records_table.slots[i].owner != NULL)
+    i = (i + 1) & mask;
+  records_table.slots[i] = (RecordsSlot) { records->owner, records };
+  records_table.n_used++;
+  return &records_table.slots[i];
+}
+
+/* Requires the lock, and @records->owner not in the table.  Returns its
+ * new slot; the table stays at most half full. */
+static RecordsSlot *
+records_table_insert (Records *records)
+{
+  if (2 * (records_table.n_used + 1) > records_table.n_slots)
+    {
+      RecordsSlot *old = records_table.slots;
+      guint n_old = records_table.n_slots;
+      guint n_slots = MAX (n_old * 2, 1024);
+
+      records_table.slots = g_new0 (RecordsSlot, n_slots);
+      records_table.n_slots = n_slots;
+      records_table.shift = 64 - (guint) g_bit_nth_msf (n_slots, -1);
+      records_table.n_used = 0;
+      for (guint j = 0; j < n_old; j++)
+        if (old[j].owner != NULL)
+          records_table_place (old[j].records);
+      g_free (old);
+    }
+  return records_table_place (records);
+}
+
+/* Requires the lock.  After it: @slot is empty and every owner left is
+ * still reachable from its home slot without crossing an empty one
+ * (backward-shift deletion, no tombstones). */
+static void
+records_table_remove (RecordsSlot *slot)
+{
+  guint mask = records_table.n_slots - 1;
+  guint hole = (guint) (slot - records_table.slots);
+
+  for (guint i = (hole + 1) & mask; records_table.slots[i].owner != NULL; i = (i + 1) & mask)
+    {
+      guint home = ouro_pointer_hash (records_table.slots[i].owner, records_table.shift);
+
+      /* Moves into the hole unless its home lies cyclically in (hole, i]. */
+      if (((i - home) & mask) >= ((i - hole) & mask))
+        {
+          records_table.slots[hole] = records_table.slots[i];
+          hole = i;
+        }
+    }
+  records_table.slots[hole] = (RecordsSlot) { NULL, NULL };
+  records_table.n_used--;
+}
+
+/* The destroy notify of the records_quark entry: the owner is being
+ * finalized (or the entry went some other way). */
+static void
+records_free (gpointer owner)
+{
+  RecordsSlot *slot;
+
   g_mutex_lock (&records_lock);
-  g_array_unref (data);
+  slot = records_table_find (owner);
+  if (slot != NULL)
+    {
+      Records *records = slot->records;
+
+      if (records->qdata_marked)
+        {
+          guint8 *mark = records_qdata_mark (owner);
+
+          if (*mark < G_MAXUINT8)
+            __atomic_store_n (mark, (guint8) (*mark - 1), __ATOMIC_RELAXED);
+        }
+      records_table_remove (slot);
+      g_free (records);
+    }
   g_mutex_unlock (&records_lock);
 }
 
-/* Requires the lock.  Returns @datalist's records, created when @create. */
-static GArray *
-records_get (GData  **datalist,
+/* Requires the lock.  Returns @owner's records, created when @create
+ * (NULL if not). */
+static RecordsSlot *
+records_get (GObject *owner,
              gboolean create)
 {
-  GArray *records = g_datalist_id_get_data (datalist, records_quark);
+  RecordsSlot *slot = records_table_find (owner);
+  Records *records;
 
-  if (records == NULL && create)
-    {
-      records = g_array_new (FALSE, FALSE, sizeof (Record));
-      /* The real function: ours would look at the records, under the lock. */
-      real.set_data_full (datalist, records_quark, records, records_free);
-    }
-  return records;
+  if (slot != NULL || !create)
+    return slot;
+  records = g_malloc (sizeof (Records) + 2 * sizeof (Record));
+  *records = (Records) { owner, 0, 2, FALSE };
+  slot = records_table_insert (records);
+  /* The real function: ours would look at the records, under the lock. */
+  real.set_data_full (&owner->qdata, records_quark, owner, records_free);
+  return slot;
+}
+
+/* Requires the lock.  Drops @records' record @i, keeping the others in order. */
+static void
+records_remove_index (Records *records,
+                      guint    i)
+{
+  memmove (&records->items[i], &records->items[i + 1], (records->len - i - 1) * sizeof (Record));
+  records->len--;
 }
 
 void
@@ -172,19 +354,24 @@ ouro_gobject_record_add (GObject        *owner,
                          gpointer        target,
                          const char     *label)
 {
-  Record record = { kind, id, target, g_intern_string (label) };
-  GArray *records;
+  Record record = { kind, id, target, label };
+  RecordsSlot *slot;
+  Records *records;
 
   interpose_resolve ();
+  /* An object being finalized has had its records freed, or is about to. */
+  if (g_atomic_int_get ((gint *) &owner->ref_count) == 0)
+    return;
   g_mutex_lock (&records_lock);
-  records = records_get (&owner->qdata, TRUE);
+  slot = records_get (owner, TRUE);
+  records = slot->records;
   if (kind == OURO_RECORD_QDATA)
     {
       /* One record per key: setting it again replaces the old one. */
       for (guint i = 0; i < records->len; i++)
-        if (g_array_index (records, Record, i).kind == kind && g_array_index (records, Record, i).id == id)
-          g_array_remove_index (records, i--);
-      g_atomic_int_inc (&records_n_qdata);
+        if (records->items[i].kind == kind && records->items[i].id == id)
+          records_remove_index (records, i--);
+      records_mark_qdata (records);
     }
   /* Handlers disconnected without a scan in between leave records behind:
    * drop those that no longer hold whenever the array reaches a power of
@@ -194,31 +381,38 @@ ouro_gobject_record_add (GObject        *owner,
   if (records->len >= 8 && (records->len & (records->len - 1)) == 0)
     for (guint i = 0; i < records->len; i++)
       {
-        Record *old = &g_array_index (records, Record, i);
+        Record *old = &records->items[i];
         gboolean holds = old->kind == OURO_RECORD_CONTROLLER
                       || (old->kind == OURO_RECORD_QDATA
                           ? g_datalist_id_get_data (&owner->qdata, (GQuark) old->id) == old->target
                           : g_signal_handler_is_connected (owner, old->id));
         if (!holds)
-          g_array_remove_index (records, i--);
+          records_remove_index (records, i--);
       }
-  g_array_append_val (records, record);
+  if (records->len == records->alloc)
+    {
+      records->alloc *= 2;
+      records = g_realloc (records, sizeof (Records) + records->alloc * sizeof (Record));
+      slot->records = records;
+    }
+  records->items[records->len++] = record;
   g_mutex_unlock (&records_lock);
 }
 
-/* Requires the lock.  Drops @datalist's records of @kind with @id. */
+/* Requires the lock.  Drops the records of @owner's qdata @key. */
 static void
-records_drop_unlocked (GData          **datalist,
-                       OuroRecordKind   kind,
-                       gulong           id)
+records_drop_qdata_unlocked (GObject *owner,
+                             GQuark   key)
 {
-  GArray *records = records_get (datalist, FALSE);
+  RecordsSlot *slot = records_table_find (owner);
+  Records *records;
 
-  if (records == NULL)
+  if (slot == NULL)
     return;
+  records = slot->records;
   for (guint i = 0; i < records->len; i++)
-    if (g_array_index (records, Record, i).kind == kind && g_array_index (records, Record, i).id == id)
-      g_array_remove_index (records, i--);
+    if (records->items[i].kind == OURO_RECORD_QDATA && records->items[i].id == key)
+      records_remove_index (records, i--);
 }
 
 void
@@ -226,29 +420,42 @@ ouro_gobject_record_remove (GObject        *owner,
                             OuroRecordKind  kind,
                             gpointer        target)
 {
-  GArray *records;
+  RecordsSlot *slot;
 
   interpose_resolve ();
   g_mutex_lock (&records_lock);
-  records = records_get (&owner->qdata, FALSE);
-  for (guint i = 0; records != NULL && i < records->len; i++)
-    if (g_array_index (records, Record, i).kind == kind && g_array_index (records, Record, i).target == target)
-      g_array_remove_index (records, i--);
+  slot = records_table_find (owner);
+  for (guint i = 0; slot != NULL && i < slot->records->len; i++)
+    if (slot->records->items[i].kind == kind && slot->records->items[i].target == target)
+      records_remove_index (slot->records, i--);
   g_mutex_unlock (&records_lock);
+}
+
+guint
+ouro_gobject_count_records (GObject *owner)
+{
+  RecordsSlot *slot;
+  guint n;
+
+  g_mutex_lock (&records_lock);
+  slot = records_table_find (owner);
+  n = slot != NULL ? slot->records->len : 0;
+  g_mutex_unlock (&records_lock);
+  return n;
 }
 
 void
 ouro_gobject_drop_recorded_qdata (GObject *object)
 {
-  GArray *records;
+  RecordsSlot *slot;
   GArray *keys = g_array_new (FALSE, FALSE, sizeof (GQuark));
 
   interpose_resolve ();
   g_mutex_lock (&records_lock);
-  records = records_get (&object->qdata, FALSE);
-  for (guint i = 0; records != NULL && i < records->len; i++)
+  slot = records_table_find (object);
+  for (guint i = 0; slot != NULL && i < slot->records->len; i++)
     {
-      const Record *record = &g_array_index (records, Record, i);
+      const Record *record = &slot->records->items[i];
       if (record->kind == OURO_RECORD_QDATA
           && g_datalist_id_get_data (&object->qdata, (GQuark) record->id) == record->target)
         g_array_append_val (keys, record->id);
@@ -285,21 +492,21 @@ ouro_gobject_visit_recorded (GObject      *object,
                              OuroVisitFunc visit,
                              gpointer      user_data)
 {
-  GArray *records;
+  RecordsSlot *slot;
 
   if (!g_atomic_pointer_get (&interpose_resolved))
     return;
 
   g_mutex_lock (&records_lock);
-  records = records_get (&object->qdata, FALSE);
+  slot = records_table_find (object);
   /* Invariant: records [0, i) all still hold and have been visited. */
-  for (guint i = 0; records != NULL && i < records->len; i++)
+  for (guint i = 0; slot != NULL && i < slot->records->len; i++)
     {
-      Record *record = &g_array_index (records, Record, i);
+      Record *record = &slot->records->items[i];
 
       if (!records_still_hold (object, record))
         {
-          g_array_remove_index (records, i--);
+          records_remove_index (slot->records, i--);
           continue;
         }
       if (record->kind == OURO_RECORD_HANDLER_OBJECT)
@@ -312,6 +519,50 @@ ouro_gobject_visit_recorded (GObject      *object,
 
 /* ---- signals ---------------------------------------------------------- */
 
+/* The interned label of a record of @kind: "signal SIGNAL: handler data",
+ * "signal SIGNAL: g_signal_connect_object target" or "qdata NAME" of
+ * @key.  Formatting and interning one cost as much as the rest of a
+ * connect, so each thread keeps the labels it made last, direct-mapped by
+ * kind and by the caller's signal string (compared with a copy too, as a
+ * caller may reuse its buffer) or the qdata key. */
+#define LABEL_CACHE_SIZE 32
+
+typedef struct {
+  OuroRecordKind kind;
+  gconstpointer  key;      /* @signal as passed, or the quark */
+  const char    *signal;   /* interned copy, NULL for qdata */
+  const char    *label;    /* interned; NULL: empty entry */
+} LabelCacheEntry;
+
+static __thread LabelCacheEntry label_cache[LABEL_CACHE_SIZE];
+
+static const char *
+interpose_label (OuroRecordKind kind,
+                 const char    *signal,
+                 GQuark         key_quark)
+{
+  gconstpointer key = signal != NULL ? (gconstpointer) signal : GUINT_TO_POINTER (key_quark);
+  guint i = ((guint) (((guint64) (guintptr) key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 59)
+             ^ (guint) kind) & (LABEL_CACHE_SIZE - 1);
+  LabelCacheEntry *entry = &label_cache[i];
+  char *label;
+
+  if (entry->label != NULL && entry->kind == kind && entry->key == key
+      && (signal == NULL || strcmp (entry->signal, signal) == 0))
+    return entry->label;
+
+  if (kind == OURO_RECORD_QDATA)
+    label = g_strconcat ("qdata ", g_quark_to_string (key_quark), NULL);
+  else if (kind == OURO_RECORD_HANDLER_DATA)
+    label = g_strconcat ("signal ", signal, ": handler data", NULL);
+  else
+    label = g_strconcat ("signal ", signal, ": g_signal_connect_object target", NULL);
+  *entry = (LabelCacheEntry) { kind, key, signal != NULL ? g_intern_string (signal) : NULL,
+                               g_intern_string (label) };
+  g_free (label);
+  return entry->label;
+}
+
 static void
 interpose_record_handler (gpointer        instance,
                           gulong          handler_id,
@@ -319,16 +570,11 @@ interpose_record_handler (gpointer        instance,
                           gpointer        target,
                           const char     *signal)
 {
-  char *label;
-
   if (handler_id == 0 || target == NULL || !ouro_gobject_is_initialized ()
       || !G_TYPE_CHECK_INSTANCE_TYPE (instance, G_TYPE_OBJECT))
     return;
-  label = kind == OURO_RECORD_HANDLER_DATA
-        ? g_strdup_printf ("signal %s: handler data", signal)
-        : g_strdup_printf ("signal %s: g_signal_connect_object target", signal);
-  ouro_gobject_record_add (instance, kind, handler_id, target, label);
-  g_free (label);
+  ouro_gobject_record_add (instance, kind, handler_id, target,
+                           interpose_label (kind, signal, 0));
 }
 
 /* The object a closure holds and releases with g_object_unref when it is
@@ -442,10 +688,11 @@ static void
 interpose_qdata_forget (GData **datalist,
                         GQuark  key)
 {
-  if (key == records_quark || g_atomic_int_get (&records_n_qdata) == 0)
+  if (key == records_quark || !records_qdata_maybe (datalist))
     return;
   g_mutex_lock (&records_lock);
-  records_drop_unlocked (datalist, OURO_RECORD_QDATA, key);
+  records_drop_qdata_unlocked ((GObject *) (gpointer) ((char *) datalist - G_STRUCT_OFFSET (GObject, qdata)),
+                               key);
   g_mutex_unlock (&records_lock);
 }
 
@@ -455,10 +702,8 @@ interpose_record_qdata (GObject  *owner,
                         GQuark    key,
                         gpointer  target)
 {
-  char *label = g_strconcat ("qdata ", g_quark_to_string (key), NULL);
-
-  ouro_gobject_record_add (owner, OURO_RECORD_QDATA, key, target, label);
-  g_free (label);
+  ouro_gobject_record_add (owner, OURO_RECORD_QDATA, key, target,
+                           interpose_label (OURO_RECORD_QDATA, NULL, key));
 }
 
 /* qdata an object sets on itself in its instance init or constructor,
@@ -531,7 +776,7 @@ interpose_set_data_full_slow (GData        **datalist,
 
 /* libgobject calls this several times for every object it creates and
  * finalizes (notify queues, weak refs, closures), so the common case —
- * nothing attached with g_object_unref, no qdata record anywhere to
+ * nothing attached with g_object_unref, no qdata record of this object to
  * forget — goes straight to GLib. */
 OURO_INTERPOSE void
 g_datalist_id_set_data_full (GData        **datalist,
@@ -542,11 +787,11 @@ g_datalist_id_set_data_full (GData        **datalist,
   SetDataFullFunc set_data_full = real.set_data_full;
 
   if (G_LIKELY (set_data_full != NULL)
-      && g_atomic_int_get (&records_n_qdata) == 0
       && (data == NULL || destroy_func == NULL
           || ((gpointer) destroy_func != real.unref
               && (gpointer) destroy_func != real.unref_default
-              && destroy_func != g_object_unref)))
+              && destroy_func != g_object_unref))
+      && !records_qdata_maybe (datalist))
     {
       set_data_full (datalist, key_id, data, destroy_func);
       return;
@@ -607,5 +852,6 @@ gtk_widget_add_controller (gpointer widget,
 
   real.add_controller (widget, controller);
   if (ouro_gobject_is_initialized () && G_IS_OBJECT (widget) && G_IS_OBJECT (controller))
-    ouro_gobject_record_add (widget, OURO_RECORD_CONTROLLER, 0, controller, "controller");
+    ouro_gobject_record_add (widget, OURO_RECORD_CONTROLLER, 0, controller,
+                             g_intern_static_string ("controller"));
 }

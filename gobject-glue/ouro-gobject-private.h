@@ -48,7 +48,8 @@ typedef enum {
 
 /* Records that @owner holds @target, checked again at every scan (handler
  * still connected, qdata unchanged, controller still attached) so a stale
- * record can only hide an edge.  @id is the handler id or the qdata key. */
+ * record can only hide an edge.  @id is the handler id or the qdata key;
+ * @label is interned (g_intern_string ()). */
 void     ouro_gobject_record_add     (GObject        *owner,
                                       OuroRecordKind  kind,
                                       gulong          id,
@@ -61,6 +62,8 @@ void     ouro_gobject_record_remove  (GObject        *owner,
  * notify drops it): dispose leaves qdata alone until finalize, so this is
  * what breaks a cycle made of qdata.  Not under any Ouro lock. */
 void     ouro_gobject_drop_recorded_qdata (GObject *object);
+/* How many records @owner has (for the tests). */
+guint    ouro_gobject_count_records  (GObject        *owner);
 void     ouro_gobject_visit_recorded (GObject      *object,
                                       OuroVisitFunc visit,
                                       gpointer      user_data);

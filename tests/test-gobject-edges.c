@@ -12,6 +12,7 @@
 #include "test-node.h"
 
 #include <ouro-gobject.h>
+#include "ouro-gobject-private.h"
 
 /* ---- test types: an owner and its child ------------------------------ */
 
@@ -359,7 +360,6 @@ test_handler_records_stay_bounded (void)
 {
   Child *child = g_object_new (child_get_type (), NULL);
   Owner *owner = g_object_new (owner_get_type (), NULL);
-  GArray *records;
 
   for (guint i = 0; i < 1000; i++)
     {
@@ -367,9 +367,8 @@ test_handler_records_stay_bounded (void)
                                          g_object_ref (owner), (GClosureNotify) g_object_unref, 0);
       g_signal_handler_disconnect (child, id);
     }
-  records = g_object_get_data (G_OBJECT (child), "ouro-edge-records");
-  g_assert_nonnull (records);
-  g_assert_cmpuint (records->len, <=, 16);
+  g_assert_cmpuint (ouro_gobject_count_records (G_OBJECT (child)), >, 0);
+  g_assert_cmpuint (ouro_gobject_count_records (G_OBJECT (child)), <=, 16);
   g_assert_cmpuint (G_OBJECT (owner)->ref_count, ==, 1);
 
   g_object_unref (child);
@@ -549,6 +548,115 @@ test_qdata_set_in_init (void)
   ouro_report_free (report);
 }
 
+/* Scans every object; checks that no refcount is over-explained (an edge
+ * reported that holds no reference) and returns the number of cycles. */
+static guint
+scan_count_cycles_consistent (void)
+{
+  OuroReport *report = ouro_scan (OURO_SCAN_ALL_CYCLES);
+  guint n_cycles = ouro_report_get_n_cycles (report);
+
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+  return n_cycles;
+}
+
+/* One object with a qdata record and one without, both setting qdata: the
+ * one without stays on GLib's fast path and gets no records until it sets
+ * a reference itself; then replacing, replacing through
+ * g_object_replace_qdata () and stealing each drop the record of that key
+ * only, on the object that did it. */
+static void
+test_qdata_with_and_without_records (void)
+{
+  GQuark held = g_quark_from_static_string ("held");
+  GObject *target = g_object_new (G_TYPE_OBJECT, NULL);
+  GObject *with = g_object_new (G_TYPE_OBJECT, NULL);
+  GObject *without = g_object_new (G_TYPE_OBJECT, NULL);
+  GDestroyNotify old_destroy = NULL;
+
+  g_object_set_qdata_full (with, held, g_object_ref (target), g_object_unref);
+  g_assert_cmpuint (ouro_gobject_count_records (with), ==, 1);
+
+  /* Plain qdata on both: no record anywhere changes. */
+  g_object_set_data (without, "plain", target);
+  g_object_set_data_full (without, "string", g_strdup ("x"), g_free);
+  g_object_set_data (with, "plain", target);
+  g_object_set_data (without, "plain", NULL);
+  g_assert_cmpuint (ouro_gobject_count_records (without), ==, 0);
+  g_assert_cmpuint (ouro_gobject_count_records (with), ==, 1);
+  g_assert_cmpuint (scan_count_cycles_consistent (), ==, 0);
+
+  /* The second object takes a reference under the same key, then swaps it
+   * for a pointer that holds none: its record goes, the first stays. */
+  g_object_set_qdata_full (without, held, g_object_ref (target), g_object_unref);
+  g_assert_cmpuint (ouro_gobject_count_records (without), ==, 1);
+  g_object_set_qdata (without, held, target);
+  g_assert_cmpuint (ouro_gobject_count_records (without), ==, 0);
+  g_assert_cmpuint (ouro_gobject_count_records (with), ==, 1);
+  g_assert_cmpuint (target->ref_count, ==, 2);
+  g_assert_cmpuint (scan_count_cycles_consistent (), ==, 0);
+
+  /* Replaced in place without a destroy notify: the caller now owns the
+   * reference, so the record must go. */
+  g_object_set_qdata_full (without, held, g_object_ref (target), g_object_unref);
+  g_assert_true (g_object_replace_qdata (without, held, target, target, NULL, &old_destroy));
+  g_assert_true (old_destroy == g_object_unref);
+  g_assert_cmpuint (ouro_gobject_count_records (without), ==, 0);
+  g_object_unref (target);
+
+  /* Stolen from the first: its record goes too. */
+  g_object_unref (g_object_steal_qdata (with, held));
+  g_assert_cmpuint (ouro_gobject_count_records (with), ==, 0);
+  g_assert_cmpuint (target->ref_count, ==, 1);
+  g_assert_cmpuint (scan_count_cycles_consistent (), ==, 0);
+
+  /* A back reference makes a cycle the scan finds through qdata. */
+  g_object_set_qdata_full (without, held, g_object_ref (target), g_object_unref);
+  g_object_set_qdata_full (target, held, g_object_ref (without), g_object_unref);
+  g_assert_cmpuint (scan_count_cycles_consistent (), ==, 1);
+  g_object_set_qdata (target, held, NULL);
+
+  g_object_unref (with);
+  g_object_unref (without);
+  g_assert_cmpuint (target->ref_count, ==, 1);
+  g_object_unref (target);
+}
+
+/* An object's records go with it: objects created where finalized ones
+ * with qdata records were (malloc hands the memory straight back) start
+ * with none, and qdata they set without a reference is no edge. */
+static void
+test_qdata_records_freed_with_owner (void)
+{
+  GQuark key = g_quark_from_static_string ("reused");
+  GObject *target = g_object_new (G_TYPE_OBJECT, NULL);
+  guint n_reused = 0;
+
+  for (guint i = 0; i < 32; i++)
+    {
+      GObject *object = g_object_new (G_TYPE_OBJECT, NULL);
+      gpointer address = object;
+
+      g_object_set_qdata_full (object, key, g_object_ref (target), g_object_unref);
+      g_assert_cmpuint (ouro_gobject_count_records (object), ==, 1);
+      g_object_unref (object);
+      g_assert_cmpuint (target->ref_count, ==, 1);
+
+      object = g_object_new (G_TYPE_OBJECT, NULL);
+      n_reused += (gpointer) object == address;
+      g_assert_cmpuint (ouro_gobject_count_records (object), ==, 0);
+      g_object_set_qdata (object, key, target);
+      g_assert_cmpuint (ouro_gobject_count_records (object), ==, 0);
+      g_object_set_qdata_full (target, key, g_object_ref (object), g_object_unref);
+      g_assert_cmpuint (scan_count_cycles_consistent (), ==, 0);
+      g_object_set_qdata (target, key, NULL);
+      g_object_unref (object);
+    }
+  g_test_message ("%u of 32 objects took a finalized owner's address", n_reused);
+  g_object_unref (target);
+}
+
 /* ---- GListStore ------------------------------------------------------- */
 
 static void
@@ -593,6 +701,8 @@ main (int    argc,
   g_test_add_func ("/gobject-edges/connect-object-weak", test_connect_object_is_weak);
   g_test_add_func ("/gobject-edges/qdata", test_qdata_edge);
   g_test_add_func ("/gobject-edges/qdata-set-in-init", test_qdata_set_in_init);
+  g_test_add_func ("/gobject-edges/qdata-with-and-without-records", test_qdata_with_and_without_records);
+  g_test_add_func ("/gobject-edges/qdata-records-freed-with-owner", test_qdata_records_freed_with_owner);
   g_test_add_func ("/gobject-edges/list-store", test_list_store_items);
 
   return g_test_run ();
