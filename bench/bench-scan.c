@@ -14,7 +14,9 @@
  *   - ouro_track() and ouro_untrack() per object (untracking in tracking
  *     order, the order that leaves tombstones and compacts);
  *   - the registry's bytes per tracked object
- *     (ouro_registry_get_memory_size_unlocked () / N).
+ *     (ouro_registry_get_memory_size_unlocked () / N);
+ *   - the memory floor: the scan's lookup alone, and one random access
+ *     per edge, on the same registry (scan_measure_floor ()).
  * The CPython baseline, bench/cpython_gc.py, runs as a subprocess after the
  * Ouro runs and times gc.collect() on the same shape; the table gives
  * ratio = CPython ms / Ouro ms (above 1: Ouro is faster).
@@ -141,7 +143,104 @@ typedef struct {
 
   gboolean   have_cpython;
   BenchStats cpython_ms;       /* gc.collect () */
+
+  /* The memory floor, ns per edge, min over the repeats: */
+  double     resolve_only_ns;  /* the scan's staged lookup, targets given */
+  double     one_access_ns;    /* one independent random node update */
 } ScanResult;
+
+/* What the machine's memory allows, measured on the registry and graph
+ * the scan just used: (1) the scan's own way of resolving targets (batches
+ * of 64: request slots, request nodes, confirm and count) with the targets
+ * already in an array, no traverse, no other phase; (2) one independent
+ * random read-modify-write of a 16-byte node per edge, the access every
+ * edge needs at the least.  After it: @result's floor fields are set. */
+typedef struct {
+  gpointer object;
+  guint32  visits;
+  guint    refcount;
+} FloorNode;
+
+static void
+scan_measure_floor (ScanGraph  *graph,
+                    guint       repeats,
+                    ScanResult *result)
+{
+  guint64 n_edges = (guint64) graph->n * SCAN_EDGES_PER_NODE;
+  gpointer *targets = g_new (gpointer, n_edges);
+  guint32 *positions = g_new (guint32, n_edges);
+  guint32 *edge_target = g_new (guint32, n_edges);
+  FloorNode *nodes;
+  OuroRegistry *registry;
+
+  for (guint32 i = 0; i < graph->n; i++)
+    for (guint e = 0; e < SCAN_EDGES_PER_NODE; e++)
+      targets[(guint64) i * SCAN_EDGES_PER_NODE + e] = graph->nodes[i]->edges[e];
+
+  ouro_registry_lock ();
+  ouro_registry_compact_unlocked ();
+  registry = ouro_registry_get_unlocked ();
+  nodes = g_new (FloorNode, registry->n_positions);
+  result->resolve_only_ns = result->one_access_ns = G_MAXDOUBLE;
+
+  for (guint r = 0; r < repeats; r++)
+    {
+      guint32 mask = registry->n_slots - 1, n_out = 0;
+      gint64 start;
+
+      for (guint32 v = 0; v < registry->n_positions; v++)
+        nodes[v] = (FloorNode) { registry->objects[v], 0, 0 };
+
+      start = bench_now_ns ();
+      for (guint64 b = 0; b < n_edges; b += 64)
+        {
+          guint32 slot[64], entry[64], count = (guint32) MIN (64, n_edges - b);
+
+          for (guint32 i = 0; i < count; i++)
+            {
+              slot[i] = ouro_pointer_hash (targets[b + i], registry->slot_shift);
+              __builtin_prefetch (&registry->slots[slot[i]], 0, 3);
+            }
+          for (guint32 i = 0; i < count; i++)
+            {
+              entry[i] = registry->slots[slot[i]];
+              if (entry[i] != 0)
+                __builtin_prefetch (&nodes[entry[i] - 1], 1, 3);
+            }
+          for (guint32 i = 0; i < count; i++)
+            {
+              guint32 s = slot[i], found = entry[i];
+
+              while (found != 0 && nodes[found - 1].object != targets[b + i])
+                {
+                  s = (s + 1) & mask;
+                  found = registry->slots[s];
+                }
+              if (found != 0)
+                {
+                  edge_target[n_out++] = found - 1;
+                  nodes[found - 1].visits++;
+                }
+            }
+        }
+      result->resolve_only_ns = MIN (result->resolve_only_ns,
+                                     (double) (bench_now_ns () - start) / n_edges);
+      g_assert (n_out == n_edges);
+
+      memcpy (positions, edge_target, n_edges * sizeof (guint32));
+      start = bench_now_ns ();
+      for (guint64 e = 0; e < n_edges; e++)
+        nodes[positions[e]].visits++;
+      result->one_access_ns = MIN (result->one_access_ns,
+                                   (double) (bench_now_ns () - start) / n_edges);
+    }
+  ouro_registry_unlock ();
+
+  g_free (nodes);
+  g_free (edge_target);
+  g_free (positions);
+  g_free (targets);
+}
 
 /* Times @repeats scans of a fresh graph of @n nodes, with tracking and
  * untracking around them.  After it: @result holds the numbers, the
@@ -191,6 +290,9 @@ scan_measure_ouro (guint32       n,
           ok = FALSE;
         }
     }
+
+  if (ok)
+    scan_measure_floor (&graph, repeats, result);
 
   start = bench_now_ns ();
   for (guint32 i = 0; i < n; i++)
@@ -372,6 +474,28 @@ scan_print_tables (GArray     *sizes,
         g_print ("| %s | %.1f | %.1f | %.1f | %.1f |\n",
                  size, track, untrack, track + untrack, bytes);
     }
+
+  g_print ("\nmemory floor, ns per edge (min), on the same registry and graph: the scan's "
+           "staged lookup with the targets given (no traverse, no other phase), and one "
+           "independent random update of a 16-byte node per edge\n\n");
+  g_print ("| variant | N | scan ns/edge | lookup only ns/edge | one random access ns/edge "
+           "| scan / lookup only |\n");
+  g_print ("|---|--:|--:|--:|--:|--:|\n");
+  for (guint v = 0; v < SCAN_N_VARIANTS; v++)
+    for (guint i = 0; i < sizes->len; i++)
+      {
+        ScanResult *result = &results[i * SCAN_N_VARIANTS + v];
+        guint64 n = g_array_index (sizes, guint64, i);
+        double scan_ns;
+        g_autofree char *size = bench_format_size (n);
+
+        if (!result->measured)
+          continue;
+        scan_ns = result->ouro_ms.min * 1e6 / (n * SCAN_EDGES_PER_NODE);
+        g_print ("| %s | %s | %.1f | %.1f | %.1f | %.2fx |\n", scan_variant_names[v], size,
+                 scan_ns, result->resolve_only_ns, result->one_access_ns,
+                 scan_ns / result->resolve_only_ns);
+      }
 
   /* The goals later work is held to (bench/README.md). */
   for (guint i = 0; i < sizes->len; i++)

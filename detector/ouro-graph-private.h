@@ -49,6 +49,8 @@ typedef struct {
   guint32         *edge_start;  /* [n_nodes + 1]; node v's edges are  */
   guint32         *edge_target; /* edge_target[edge_start[v] .. edge_start[v + 1]) */
   guint32          n_edges;
+  guint32          node_capacity; /* of nodes, state and edge_start (+ 1) */
+  guint32          edge_capacity; /* of edge_target */
   guint64          n_ignored_visits; /* NULL or untracked targets */
 
   /* Cycles: strongly connected components with 2+ nodes or a self edge,
@@ -74,6 +76,8 @@ gboolean ouro_graph_build (OuroGraph    *graph,
 void     ouro_graph_find_cycles (OuroGraph *graph,
                                  gboolean   include_live);
 
+/* After it: @graph is empty.  Requires the registry lock: the working
+ * arrays are kept for the next build (see ouro-graph.c). */
 void     ouro_graph_clear (OuroGraph *graph);
 
 /* ouro-scan.c: every phase of a scan (build, subtract internal references,
