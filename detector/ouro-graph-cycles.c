@@ -22,11 +22,17 @@ typedef struct {
   guint32 next_edge;
 } CyclesFrame;
 
+/* A node's DFS numbers side by side: an edge to a visited node reads
+ * order and may lower low, one cache line for both. */
 typedef struct {
-  OuroGraph   *graph;
-  gboolean     include_live;
-  guint32     *order;      /* [n]; DFS number + 1, 0 = unvisited */
-  guint32     *low;        /* [n]; lowest DFS number reachable */
+  guint32      order;      /* DFS number + 1, 0 = unvisited */
+  guint32      low;        /* lowest DFS number reachable */
+} CyclesNumbers;
+
+typedef struct {
+  OuroGraph     *graph;
+  gboolean       include_live;
+  CyclesNumbers *numbers;  /* [n] */
   guint32     *stack;      /* Tarjan's stack of visited, unassigned nodes */
   guint32      stack_len;
   CyclesFrame *frames;     /* the explicit call stack */
@@ -49,7 +55,7 @@ cycles_enter (Cycles  *cycles,
 {
   OuroGraph *graph = cycles->graph;
 
-  cycles->order[node] = cycles->low[node] = ++cycles->counter;
+  cycles->numbers[node].order = cycles->numbers[node].low = ++cycles->counter;
   cycles->stack[cycles->stack_len++] = node;
   graph->state[node] |= OURO_NODE_ON_STACK;
   cycles->frames[cycles->n_frames++] = (CyclesFrame) { node, graph->edge_start[node] };
@@ -119,20 +125,20 @@ cycles_search_from (Cycles  *cycles,
             continue;
           if (w == v)
             graph->state[v] |= OURO_NODE_SELF_LOOP;
-          if (cycles->order[w] == 0)
+          if (cycles->numbers[w].order == 0)
             cycles_enter (cycles, w);
           else if (graph->state[w] & OURO_NODE_ON_STACK)
-            cycles->low[v] = MIN (cycles->low[v], cycles->order[w]);
+            cycles->numbers[v].low = MIN (cycles->numbers[v].low, cycles->numbers[w].order);
           continue;
         }
 
       cycles->n_frames--;
-      if (cycles->low[v] == cycles->order[v])
+      if (cycles->numbers[v].low == cycles->numbers[v].order)
         cycles_pop_component (cycles, v);
       if (cycles->n_frames > 0)
         {
           guint32 parent = cycles->frames[cycles->n_frames - 1].node;
-          cycles->low[parent] = MIN (cycles->low[parent], cycles->low[v]);
+          cycles->numbers[parent].low = MIN (cycles->numbers[parent].low, cycles->numbers[v].low);
         }
     }
 }
@@ -161,8 +167,7 @@ ouro_graph_find_cycles (OuroGraph *graph,
 
   cycles.graph = graph;
   cycles.include_live = include_live;
-  cycles.order = g_new0 (guint32, MAX (n, 1));
-  cycles.low = g_new (guint32, MAX (n, 1));
+  cycles.numbers = g_new0 (CyclesNumbers, MAX (n, 1));
   cycles.stack = g_new (guint32, MAX (n, 1));
   cycles.frames = g_new (CyclesFrame, MAX (n, 1));
   cycles.cycle_start = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -173,14 +178,13 @@ ouro_graph_find_cycles (OuroGraph *graph,
   graph->cycle_nodes = g_new (guint32, MAX (n, 1));
 
   for (guint32 v = 0; v < n; v++)
-    if (cycles.order[v] == 0 && cycles_considers (&cycles, v))
+    if (cycles.numbers[v].order == 0 && cycles_considers (&cycles, v))
       cycles_search_from (&cycles, v);
 
   g_array_append_val (cycles.cycle_start, cycles.n_cycle_nodes);
   graph->cycle_start = (guint32 *) (gpointer) g_array_free (cycles.cycle_start, FALSE);
 
-  g_free (cycles.order);
-  g_free (cycles.low);
+  g_free (cycles.numbers);
   g_free (cycles.stack);
   g_free (cycles.frames);
 }
