@@ -26,6 +26,7 @@ enum {
   OURO_NODE_DYING        = 1 << 3,  /* refcount 0: being finalized, never garbage */
   OURO_NODE_SELF_LOOP    = 1 << 4,  /* has an edge to itself */
   OURO_NODE_ON_STACK     = 1 << 5,  /* scratch bit of the SCC search */
+  OURO_NODE_CHANGED      = 1 << 6,  /* refcount or references changed during the scan */
 };
 
 /* What a scan counts per node.  The object pointer is a copy of the
@@ -45,6 +46,7 @@ typedef struct {
   OuroGraphNode   *nodes;       /* [n_nodes] */
   guint8          *state;       /* [n_nodes]; OURO_NODE_* bits */
   guint32          n_garbage;   /* nodes left without LIVE by the mark phase */
+  guint32          n_changed;   /* garbage candidates the confirmation refused */
 
   guint32         *edge_start;  /* [n_nodes + 1]; node v's edges are  */
   guint32         *edge_target; /* edge_target[edge_start[v] .. edge_start[v + 1]) */

@@ -638,6 +638,7 @@ ouro_report_build (OuroGraph     *graph,
   report->n_tracked = graph->n_nodes;
   report->n_edges = graph->n_edges;
   report->n_ignored_visits = graph->n_ignored_visits;
+  report->n_changed = graph->n_changed;
 
   /* Inconsistent objects first: they are rare and name a traverse bug. */
   for (guint32 v = 0; v < graph->n_nodes; v++)

@@ -97,6 +97,7 @@ struct _OuroReport {
   guint             n_tracked;
   guint             n_edges;
   guint64           n_ignored_visits;
+  guint             n_changed;      /* candidates the confirmation refused; not in JSON */
   guint             n_garbage;
   OuroReportCycle  *cycles;
   guint             n_cycles;

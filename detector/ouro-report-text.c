@@ -400,6 +400,13 @@ ouro_report_to_text (OuroReport *report)
   if (report->n_inconsistent > 0)
     g_string_append_printf (out, "; %u inconsistent", report->n_inconsistent);
   g_string_append_c (out, '\n');
+  if (report->n_changed > 0)
+    g_string_append_printf (out, "ouro: %u %s changed while the scan read %s (another thread "
+                            "at work) and %s counted as live this time\n",
+                            report->n_changed,
+                            text_plural (report->n_changed, "candidate", "candidates"),
+                            text_plural (report->n_changed, "it", "them"),
+                            text_plural (report->n_changed, "is", "are"));
 
   for (guint c = 0; c < report->n_cycles; c++)
     text_append_cycle (out, report, &report->cycles[c], c + 1);

@@ -260,6 +260,21 @@ ouro_report_get_n_inconsistent (OuroReport *report)
 }
 
 /**
+ * ouro_report_get_n_unconfirmed:
+ *
+ * Returns: how many garbage candidates read differently the second time a
+ *   scan read them (their refcount or references changed: another thread
+ *   was at work).  They and what they hold are treated as live; the next
+ *   scan looks again.  Always 0 in a report read from JSON.
+ */
+guint
+ouro_report_get_n_unconfirmed (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_changed;
+}
+
+/**
  * ouro_report_get_inconsistent_object:
  *
  * Returns: (transfer none): inconsistent object @index, in tracking order

@@ -41,6 +41,8 @@ guint       ouro_report_get_n_inconsistent(OuroReport *report);
 
 /* Additions to the contract. */
 OURO_AVAILABLE_IN_ALL
+guint       ouro_report_get_n_unconfirmed (OuroReport *report);
+OURO_AVAILABLE_IN_ALL
 guint       ouro_report_get_n_tracked     (OuroReport *report);
 OURO_AVAILABLE_IN_ALL
 guint       ouro_report_get_cycle_n_held  (OuroReport *report,

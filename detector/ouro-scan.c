@@ -15,9 +15,22 @@
  *      ext(x) = refcount(x) - visits(x) is what the rest of the world holds;
  *   3. mark reachable: every object with ext != 0 is held from outside (or
  *      inconsistent, or dying), and everything reachable from it is live;
- *   4. the unmarked rest is garbage: find the cycles among it (and among
+ *   4. confirm the garbage: read every candidate's refcount and references
+ *      again; one that changed (another thread was at work) is live, with
+ *      everything it reaches;
+ *   5. the unmarked rest is garbage: find the cycles among it (and among
  *      live objects when asked) (ouro-graph-cycles.c);
- *   5. build the report (ouro-report-build.c).
+ *   6. build the report (ouro-report-build.c).
+ *
+ * Other threads keep running during a scan: only tracking and untracking
+ * wait for the registry lock.  Refcounts and references are read one
+ * object at a time, so the graph is not one instant's; a reference moved
+ * between two objects while both are read could make a live object look
+ * unheld.  Step 4 reads the candidates again and keeps only those that
+ * read the same twice: a concurrent mutation can hide a leak (the object
+ * is reported live this time), never invent one.  Objects finalized on
+ * another thread meanwhile are safe to read: their untrack, which comes
+ * before their memory is freed, waits for the scan.
  * If traverse under-reports references, ext only grows, more is marked
  * live, and the garbage found is a subset of the true garbage: a missing
  * edge can hide a leak, never invent one.
@@ -52,8 +65,8 @@ scan_subtract_internal_refs (OuroGraph *graph)
 }
 
 /* After it: LIVE is set on exactly the nodes reachable (along edges, in
- * zero or more steps) from a ROOT, INCONSISTENT or DYING node, and
- * n_garbage counts the others.
+ * zero or more steps) from a ROOT, INCONSISTENT, DYING or CHANGED node,
+ * and n_garbage counts the others.
  *
  * All roots are marked in one linear pass first, then swept in node order
  * (CPython's order): in a graph that is mostly live, nearly every edge
@@ -62,18 +75,22 @@ scan_subtract_internal_refs (OuroGraph *graph)
 static void
 scan_mark_reachable (OuroGraph *graph)
 {
-  const guint8 root_bits = OURO_NODE_ROOT | OURO_NODE_INCONSISTENT | OURO_NODE_DYING;
+  const guint8 root_bits = OURO_NODE_ROOT | OURO_NODE_INCONSISTENT | OURO_NODE_DYING
+                           | OURO_NODE_CHANGED;
   guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
   guint32 depth = 0;
 
   guint32 n_live = 0;
 
+  /* From scratch: the confirmation runs it a second time. */
   for (guint32 v = 0; v < graph->n_nodes; v++)
     if (graph->state[v] & root_bits)
       {
         graph->state[v] |= OURO_NODE_LIVE;
         n_live++;
       }
+    else
+      graph->state[v] &= ~OURO_NODE_LIVE;
 
   for (guint32 root = 0; root < graph->n_nodes; root++)
     {
@@ -104,6 +121,73 @@ scan_mark_reachable (OuroGraph *graph)
   graph->n_garbage = graph->n_nodes - n_live;
 }
 
+/* The second reading of one candidate's references. */
+typedef struct {
+  const OuroGraph *graph;
+  const guint32   *expected;    /* its edges as the build resolved them */
+  guint32          n_expected;
+  guint32          n_matched;
+  gboolean         changed;
+} ScanConfirmWalk;
+
+static void
+scan_confirm_visit (gpointer    target,
+                    const char *label,
+                    gpointer    user_data)
+{
+  ScanConfirmWalk *walk = user_data;
+
+  if (walk->changed || target == NULL)
+    return;
+  if (walk->n_matched < walk->n_expected
+      && walk->graph->objects[walk->expected[walk->n_matched]] == target)
+    {
+      walk->n_matched++;
+      return;
+    }
+  /* Not the next reference of the first reading: an untracked target (the
+   * build ignored it too), or a reference that is new or moved. */
+  if (ouro_registry_lookup_unlocked (target) != OURO_REGISTRY_NO_POSITION)
+    walk->changed = TRUE;
+}
+
+/* After it: every garbage candidate whose refcount or tracked references
+ * (in order) read differently than in the build is CHANGED, and it and
+ * everything it reaches are LIVE; n_changed counts them. */
+static void
+scan_confirm_garbage (OuroGraph *graph)
+{
+  graph->n_changed = 0;
+  if (graph->n_garbage == 0)
+    return;
+
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    {
+      const OuroClass *klass;
+      ScanConfirmWalk walk;
+
+      if (!ouro_graph_is_garbage (graph, v))
+        continue;
+      klass = ouro_graph_class (graph, v);
+      walk = (ScanConfirmWalk) {
+        graph, graph->edge_target + graph->edge_start[v],
+        graph->edge_start[v + 1] - graph->edge_start[v], 0, FALSE,
+      };
+      if (klass->get_refcount (graph->objects[v]) == graph->nodes[v].refcount)
+        klass->traverse (graph->objects[v], scan_confirm_visit, &walk);
+      else
+        walk.changed = TRUE;
+      if (walk.changed || walk.n_matched != walk.n_expected)
+        {
+          graph->state[v] |= OURO_NODE_CHANGED;
+          graph->n_changed++;
+        }
+    }
+
+  if (graph->n_changed > 0)
+    scan_mark_reachable (graph);
+}
+
 /* Runs every phase.  Requires the registry locked for a scan.  After it
  * (when it returns TRUE) @graph holds states and cycles. */
 gboolean
@@ -117,6 +201,7 @@ ouro_scan_run_unlocked (OuroGraph     *graph,
     return FALSE;
   scan_subtract_internal_refs (graph);
   scan_mark_reachable (graph);
+  scan_confirm_garbage (graph);
   ouro_graph_find_cycles (graph, (flags & OURO_SCAN_ALL_CYCLES) != 0);
   return TRUE;
 }

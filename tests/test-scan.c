@@ -437,6 +437,83 @@ test_many_edges_across_batches (void)
   collect_all ();
 }
 
+/* A candidate that reads differently the second time (as when another
+ * thread refs it, or moves a reference, during the scan) is not reported:
+ * it and what it holds count as live, and the report says so. */
+static guint flaky_reads;
+
+static guint
+flaky_get_refcount (gpointer object)
+{
+  /* The second read sees one more reference. */
+  return ((TestNode *) object)->refcount + (flaky_reads++ == 1 ? 1 : 0);
+}
+
+static void
+flaky_traverse (gpointer      object,
+                OuroVisitFunc visit,
+                gpointer      user_data)
+{
+  /* The second walk no longer sees the first reference. */
+  if (flaky_reads++ != 1)
+    test_node_class.traverse (object, visit, user_data);
+}
+
+static void
+check_change_is_not_garbage (const OuroClass *flaky)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroReport *report;
+  char *text;
+
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_unref (a);
+  test_node_unref (b);
+  ouro_untrack (a);
+  ouro_track (a, flaky);
+
+  flaky_reads = 0;
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (flaky_reads, ==, 2);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_unconfirmed (report), ==, 1);
+  text = ouro_report_to_text (report);
+  g_assert_nonnull (strstr (text, "1 candidate changed while the scan read it"));
+  g_free (text);
+  ouro_report_free (report);
+
+  /* Reading the same twice, the cycle is garbage again. */
+  flaky_reads = 2;
+  report = scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  g_assert_cmpuint (ouro_report_get_n_unconfirmed (report), ==, 0);
+  ouro_report_free (report);
+
+  ouro_untrack (a);
+  ouro_track (a, &test_node_class);
+  collect_all ();
+}
+
+static void
+test_confirmation_refcount_changed (void)
+{
+  OuroClass flaky = test_node_class;
+
+  flaky.get_refcount = flaky_get_refcount;
+  check_change_is_not_garbage (&flaky);
+}
+
+static void
+test_confirmation_references_changed (void)
+{
+  OuroClass flaky = test_node_class;
+
+  flaky.traverse = flaky_traverse;
+  check_change_is_not_garbage (&flaky);
+}
+
 /* A traverse that reports one reference too many: the object is named as
  * inconsistent and treated as live, and so is everything it reaches. */
 static void
@@ -660,6 +737,8 @@ main (int    argc,
   g_test_add_func ("/scan/untracked-and-null-targets", test_untracked_and_null_targets);
   g_test_add_func ("/scan/untracked-target-hook", test_untracked_target_hook);
   g_test_add_func ("/scan/many-edges-across-batches", test_many_edges_across_batches);
+  g_test_add_func ("/scan/confirmation/refcount-changed", test_confirmation_refcount_changed);
+  g_test_add_func ("/scan/confirmation/references-changed", test_confirmation_references_changed);
   g_test_add_func ("/scan/over-reporting-traverse", test_over_reporting_traverse);
   g_test_add_func ("/scan/under-reporting-traverse", test_under_reporting_traverse);
   g_test_add_func ("/scan/extreme-refcounts", test_extreme_refcounts);
