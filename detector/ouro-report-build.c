@@ -36,10 +36,12 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+
 #include "ouro-report-private.h"
 #include "ouro-report.h"
 
-static GMutex           build_explain_lock;
+static pthread_mutex_t build_explain_lock = PTHREAD_MUTEX_INITIALIZER;
 static OuroExplainFunc  build_explain_func;
 static gpointer         build_explain_data;
 
@@ -114,10 +116,10 @@ void
 ouro_set_explain_func (OuroExplainFunc func,
                        gpointer        user_data)
 {
-  g_mutex_lock (&build_explain_lock);
+  pthread_mutex_lock (&build_explain_lock);
   build_explain_func = func;
   build_explain_data = func != NULL ? user_data : NULL;
-  g_mutex_unlock (&build_explain_lock);
+  pthread_mutex_unlock (&build_explain_lock);
 }
 
 /* Returns @text as an interned string, made valid UTF-8 first. */
@@ -629,10 +631,10 @@ ouro_report_build (OuroGraph     *graph,
 
   builder.graph = graph;
   builder.budget = OURO_REPORT_MAX_DESCRIBED;
-  g_mutex_lock (&build_explain_lock);
+  pthread_mutex_lock (&build_explain_lock);
   builder.explain_func = build_explain_func;
   builder.explain_data = build_explain_data;
-  g_mutex_unlock (&build_explain_lock);
+  pthread_mutex_unlock (&build_explain_lock);
 
   report->flags = flags;
   report->n_tracked = graph->n_nodes;

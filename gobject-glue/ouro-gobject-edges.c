@@ -11,7 +11,10 @@
  * first, so a scan costs one hash lookup per object (and none for a run of
  * objects of one type); any registration drops every plan.
  */
+#define _GNU_SOURCE   /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include "config.h"
+
+#include <pthread.h>
 
 #include "ouro-gobject-private.h"
 
@@ -32,7 +35,9 @@ typedef struct {
   GArray *traversers;     /* OuroGObjectTraverseFunc */
 } EdgesSet;
 
-static GRecMutex   edges_lock;
+/* Recursive: a registered traverser may register more.  A pthread mutex,
+ * not a GRecMutex: ThreadSanitizer sees it. */
+static pthread_mutex_t edges_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static GHashTable *edges_registered;    /* GType -> EdgesSet: what each type registered */
 static GHashTable *edges_plans;         /* GType -> EdgesSet: type and ancestors merged */
 static gint        edges_any;           /* atomic: set once anything is registered */
@@ -138,11 +143,11 @@ ouro_gobject_visit_registered (GObject      *object,
    * that scan, as it would by registering just after it.) */
   if (!g_atomic_int_get (&edges_any))
     return;
-  g_rec_mutex_lock (&edges_lock);
+  pthread_mutex_lock (&edges_lock);
   plan = edges_plan_for (G_OBJECT_TYPE (object));
   if (plan == NULL)
     {
-      g_rec_mutex_unlock (&edges_lock);
+      pthread_mutex_unlock (&edges_lock);
       return;
     }
 
@@ -170,7 +175,7 @@ ouro_gobject_visit_registered (GObject      *object,
   for (guint i = 0; i < plan->traversers->len; i++)
     g_array_index (plan->traversers, OuroGObjectTraverseFunc, i) (object, visit, user_data);
 
-  g_rec_mutex_unlock (&edges_lock);
+  pthread_mutex_unlock (&edges_lock);
 }
 
 /**
@@ -204,9 +209,9 @@ ouro_gobject_add_field (GType       type,
   field.offset = offset;
   g_free (label);
 
-  g_rec_mutex_lock (&edges_lock);
+  pthread_mutex_lock (&edges_lock);
   g_array_append_val (edges_registered_for (type)->fields, field);
-  g_rec_mutex_unlock (&edges_lock);
+  pthread_mutex_unlock (&edges_lock);
 }
 
 /**
@@ -249,9 +254,9 @@ ouro_gobject_add_property (GType       type,
   property.value_type = pspec->value_type;
   g_free (label);
 
-  g_rec_mutex_lock (&edges_lock);
+  pthread_mutex_lock (&edges_lock);
   g_array_append_val (edges_registered_for (type)->properties, property);
-  g_rec_mutex_unlock (&edges_lock);
+  pthread_mutex_unlock (&edges_lock);
 }
 
 /**
@@ -271,7 +276,7 @@ ouro_gobject_add_traverse (GType                   type,
   g_return_if_fail (g_type_is_a (type, G_TYPE_OBJECT));
   g_return_if_fail (func != NULL);
 
-  g_rec_mutex_lock (&edges_lock);
+  pthread_mutex_lock (&edges_lock);
   g_array_append_val (edges_registered_for (type)->traversers, func);
-  g_rec_mutex_unlock (&edges_lock);
+  pthread_mutex_unlock (&edges_lock);
 }

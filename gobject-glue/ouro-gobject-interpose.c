@@ -30,6 +30,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+
 #include <dlfcn.h>
 #include <string.h>
 
@@ -73,7 +75,7 @@ static struct {
 
 static gsize   interpose_resolved;
 static gsize   interpose_gtk_resolved;
-static GMutex  records_lock;
+static pthread_mutex_t records_lock = PTHREAD_MUTEX_INITIALIZER;   /* TSan sees it, not a GMutex */
 static GQuark  records_quark;
 
 /* Returns @symbol as the library @soname defines it, whatever precedes it
@@ -300,7 +302,7 @@ records_free (gpointer owner)
 {
   RecordsSlot *slot;
 
-  g_mutex_lock (&records_lock);
+  pthread_mutex_lock (&records_lock);
   slot = records_table_find (owner);
   if (slot != NULL)
     {
@@ -316,7 +318,7 @@ records_free (gpointer owner)
       records_table_remove (slot);
       g_free (records);
     }
-  g_mutex_unlock (&records_lock);
+  pthread_mutex_unlock (&records_lock);
 }
 
 /* Requires the lock.  Returns @owner's records, created when @create
@@ -362,7 +364,7 @@ ouro_gobject_record_add (GObject        *owner,
   /* An object being finalized has had its records freed, or is about to. */
   if (g_atomic_int_get ((gint *) &owner->ref_count) == 0)
     return;
-  g_mutex_lock (&records_lock);
+  pthread_mutex_lock (&records_lock);
   slot = records_get (owner, TRUE);
   records = slot->records;
   if (kind == OURO_RECORD_QDATA)
@@ -396,7 +398,7 @@ ouro_gobject_record_add (GObject        *owner,
       slot->records = records;
     }
   records->items[records->len++] = record;
-  g_mutex_unlock (&records_lock);
+  pthread_mutex_unlock (&records_lock);
 }
 
 /* Requires the lock.  Drops the records of @owner's qdata @key. */
@@ -423,12 +425,12 @@ ouro_gobject_record_remove (GObject        *owner,
   RecordsSlot *slot;
 
   interpose_resolve ();
-  g_mutex_lock (&records_lock);
+  pthread_mutex_lock (&records_lock);
   slot = records_table_find (owner);
   for (guint i = 0; slot != NULL && i < slot->records->len; i++)
     if (slot->records->items[i].kind == kind && slot->records->items[i].target == target)
       records_remove_index (slot->records, i--);
-  g_mutex_unlock (&records_lock);
+  pthread_mutex_unlock (&records_lock);
 }
 
 guint
@@ -437,10 +439,10 @@ ouro_gobject_count_records (GObject *owner)
   RecordsSlot *slot;
   guint n;
 
-  g_mutex_lock (&records_lock);
+  pthread_mutex_lock (&records_lock);
   slot = records_table_find (owner);
   n = slot != NULL ? slot->records->len : 0;
-  g_mutex_unlock (&records_lock);
+  pthread_mutex_unlock (&records_lock);
   return n;
 }
 
@@ -451,7 +453,7 @@ ouro_gobject_drop_recorded_qdata (GObject *object)
   GArray *keys = g_array_new (FALSE, FALSE, sizeof (GQuark));
 
   interpose_resolve ();
-  g_mutex_lock (&records_lock);
+  pthread_mutex_lock (&records_lock);
   slot = records_table_find (object);
   for (guint i = 0; slot != NULL && i < slot->records->len; i++)
     {
@@ -460,7 +462,7 @@ ouro_gobject_drop_recorded_qdata (GObject *object)
           && g_datalist_id_get_data (&object->qdata, (GQuark) record->id) == record->target)
         g_array_append_val (keys, record->id);
     }
-  g_mutex_unlock (&records_lock);
+  pthread_mutex_unlock (&records_lock);
 
   /* Outside the lock: the destroy notify unrefs, and finalizers run. */
   for (guint i = 0; i < keys->len; i++)
@@ -497,7 +499,7 @@ ouro_gobject_visit_recorded (GObject      *object,
   if (!g_atomic_pointer_get (&interpose_resolved))
     return;
 
-  g_mutex_lock (&records_lock);
+  pthread_mutex_lock (&records_lock);
   slot = records_table_find (object);
   /* Invariant: records [0, i) all still hold and have been visited. */
   for (guint i = 0; slot != NULL && i < slot->records->len; i++)
@@ -514,7 +516,7 @@ ouro_gobject_visit_recorded (GObject      *object,
       else
         ouro_gobject_visit (visit, record->target, record->label, user_data);
     }
-  g_mutex_unlock (&records_lock);
+  pthread_mutex_unlock (&records_lock);
 }
 
 /* ---- signals ---------------------------------------------------------- */
@@ -690,10 +692,10 @@ interpose_qdata_forget (GData **datalist,
 {
   if (key == records_quark || !records_qdata_maybe (datalist))
     return;
-  g_mutex_lock (&records_lock);
+  pthread_mutex_lock (&records_lock);
   records_drop_qdata_unlocked ((GObject *) (gpointer) ((char *) datalist - G_STRUCT_OFFSET (GObject, qdata)),
                                key);
-  g_mutex_unlock (&records_lock);
+  pthread_mutex_unlock (&records_lock);
 }
 
 /* Records that @owner's qdata @key holds a reference to @target. */

@@ -22,6 +22,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+
 #include "ouro-gobject-private.h"
 
 static void (*real_constructed) (GObject *object);
@@ -32,7 +34,7 @@ static gsize tracking_initialized;
  * it is on, so finalization pays one atomic load without it. */
 static OuroGObjectFinalizeHook tracking_finalize_hook;
 
-static GMutex      tracking_hole_lock;
+static pthread_mutex_t tracking_hole_lock = PTHREAD_MUTEX_INITIALIZER;
 static GHashTable *tracking_hole_types;   /* GType -> TRUE, under the lock */
 
 static void
@@ -151,11 +153,11 @@ tracking_note_untracked (GObject *object)
   GType type = G_OBJECT_TYPE (object);
   gboolean first;
 
-  g_mutex_lock (&tracking_hole_lock);
+  pthread_mutex_lock (&tracking_hole_lock);
   if (tracking_hole_types == NULL)
     tracking_hole_types = g_hash_table_new (NULL, NULL);
   first = g_hash_table_add (tracking_hole_types, GSIZE_TO_POINTER (type));
-  g_mutex_unlock (&tracking_hole_lock);
+  pthread_mutex_unlock (&tracking_hole_lock);
 
   if (first)
     g_message ("ouro: a %s (%p) is held by a tracked object but is not tracked itself, so "
