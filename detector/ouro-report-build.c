@@ -23,7 +23,8 @@
  * first, which is why edge kinds come first.
  * Weak edges (ouro_visit_weak) are shown, never suggested, never counted.
  *
- * Detail is bounded: descriptions, and the explain function's reference
+ * Detail is bounded: descriptions (each cut to OURO_REPORT_MAX_DESCRIPTION
+ * bytes), and the explain function's reference
  * sites, are captured for the first OURO_REPORT_MAX_DESCRIBED objects in
  * the order they are built (inconsistent objects, cycle members, held
  * garbage, then the live summary's roots); an object costs one from that
@@ -37,6 +38,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <string.h>
 
 #include "ouro-report-private.h"
 #include "ouro-report.h"
@@ -239,6 +241,20 @@ build_object (Builder          *builder,
   if (klass->describe == NULL)
     return;
   description = klass->describe (out->object);
+  if (description != NULL && strnlen (description, OURO_REPORT_MAX_DESCRIPTION + 1)
+                             > OURO_REPORT_MAX_DESCRIPTION)
+    {
+      /* Cut before a character that would cross the limit (backing over
+       * at most three continuation bytes), then mark the cut. */
+      gsize cut = OURO_REPORT_MAX_DESCRIPTION - strlen ("…");
+      char *shortened;
+
+      for (guint i = 0; i < 3 && cut > 0 && ((guchar) description[cut] & 0xc0) == 0x80; i++)
+        cut--;
+      shortened = g_strdup_printf ("%.*s…", (int) cut, description);
+      g_free (description);
+      description = shortened;
+    }
   if (description != NULL && !g_utf8_validate (description, -1, NULL))
     {
       /* Every writer can then assume UTF-8. */

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 #define OURO_REPORT_MAX_DESCRIBED 1000
 G_STATIC_ASSERT (OURO_REPORT_MAX_DESCRIBED <= 1000);   /* JSON lists 1000 members */
 
+/* Bytes of one description a report keeps (a UTF-8 character is never
+ * split; "…" marks the cut): a describe returning megabytes must not make
+ * every report form megabytes per object. */
+#define OURO_REPORT_MAX_DESCRIPTION 256
+
 /* Objects JSON lists per array (a cycle's members, its held objects, the
  * live summary's roots); the counts beside them give the totals, so a leak
  * of a million objects writes kilobytes, not a hundred megabytes.  Also
