@@ -21,6 +21,8 @@ typedef struct {
   guint32           n_positions; /* positions in use, tombstones included */
   guint32           capacity;
   guint32           n_dead;      /* tombstones among the positions */
+  guint32           n_front_dead; /* positions [0, n_front_dead) are all
+                                   * tombstones (counted in n_dead too) */
 
   guint32          *slots;       /* [n_slots]; position + 1, 0 = empty */
   guint32           n_slots;     /* a power of two, or 0 */
