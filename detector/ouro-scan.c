@@ -37,6 +37,7 @@
  */
 #include "config.h"
 
+#include "ouro-fork-private.h"
 #include "ouro-graph-private.h"
 #include "ouro-registry-private.h"
 #include "ouro-registry.h"
@@ -238,6 +239,7 @@ ouro_scan (OuroScanFlags flags)
 
   g_return_val_if_fail ((flags & ~(OURO_SCAN_ALL_CYCLES | OURO_SCAN_LIVE_SUMMARY)) == 0, NULL);
 
+  ouro_fork_ensure_handlers ();
   ouro_registry_lock_for_scan ();
   if (ouro_scan_run_unlocked (&graph, flags))
     {
@@ -329,6 +331,7 @@ ouro_collect (void)
   OuroGraph graph;
   guint n_garbage = 0;
 
+  ouro_fork_ensure_handlers ();
   ouro_registry_lock_for_scan ();
   if (ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
     {

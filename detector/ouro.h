@@ -14,6 +14,7 @@
 #define OURO_INSIDE
 # include "ouro-types.h"
 # include "ouro-registry.h"
+# include "ouro-fork.h"
 # include "ouro-scan.h"
 # include "ouro-report.h"
 # include "ouro-snapshot.h"

@@ -44,6 +44,17 @@ static gint        edges_any;           /* atomic: set once anything is register
 static GType       edges_last_type;     /* one-entry cache in front of edges_plans */
 static EdgesSet   *edges_last_plan;
 
+static void edges_lock_acquire (void) { pthread_mutex_lock (&edges_lock); }
+static void edges_lock_release (void) { pthread_mutex_unlock (&edges_lock); }
+
+/* The edges lock is taken at fork () (ouro_add_fork_lock ()): a scan takes it under
+ * the registry lock, and nothing takes the registry under it. */
+void
+ouro_gobject_edges_add_fork_lock (void)
+{
+  ouro_add_fork_lock (edges_lock_acquire, edges_lock_release);
+}
+
 static EdgesSet *
 edges_set_new (void)
 {

@@ -671,6 +671,17 @@ g_signal_connect_object (gpointer      instance,
   return id;
 }
 
+static void records_lock_acquire (void) { pthread_mutex_lock (&records_lock); }
+static void records_lock_release (void) { pthread_mutex_unlock (&records_lock); }
+
+/* The records lock is taken at fork () (ouro_add_fork_lock ()): a scan takes it
+ * under the registry lock, and nothing takes the registry under it. */
+void
+ouro_gobject_interpose_add_fork_lock (void)
+{
+  ouro_add_fork_lock (records_lock_acquire, records_lock_release);
+}
+
 /* ---- qdata ------------------------------------------------------------ */
 
 /* The GObject whose qdata @datalist is, if it is a tracked one. */

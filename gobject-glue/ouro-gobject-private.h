@@ -12,6 +12,11 @@ G_BEGIN_DECLS
 
 gboolean ouro_gobject_is_initialized (void);
 
+/* Register the glue's locks with ouro-fork.c; called once by
+ * ouro_gobject_init (). */
+void     ouro_gobject_interpose_add_fork_lock (void);
+void     ouro_gobject_edges_add_fork_lock     (void);
+
 /* Visits @target from inside a GObject traverse, NULL skipped.  A target
  * the scan finds untracked is named once per type by the class's
  * untracked_target hook: a class that overrides constructed without
