@@ -15,6 +15,9 @@
 #include "ouro-report.h"
 
 #define DOT_MAX_MEMBERS 200
+/* Clusters drawn, garbage cycles first: with millions of cycles the graph
+ * stays drawable and under a megabyte; the label has the totals. */
+#define DOT_MAX_CYCLES  50
 
 /* Appends @text inside a double-quoted DOT string. */
 static void
@@ -150,8 +153,11 @@ ouro_report_to_dot (OuroReport *report)
                           report->n_garbage_cycles, report->n_garbage_cycles == 1 ? "" : "s",
                           report->n_tracked);
 
-  for (guint c = 0; c < report->n_cycles; c++)
+  for (guint c = 0; c < MIN (report->n_cycles, DOT_MAX_CYCLES); c++)
     dot_append_cycle (out, &report->cycles[c], c);
+  if (report->n_cycles > DOT_MAX_CYCLES)
+    g_string_append_printf (out, "  more_cycles [shape=note, label=\"%u more cycles not drawn\"];\n",
+                            report->n_cycles - DOT_MAX_CYCLES);
 
   if (report->n_inconsistent > 0)
     {

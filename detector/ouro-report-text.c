@@ -24,6 +24,10 @@
 #define TEXT_MAX_FRAMES  8
 #define TEXT_MAX_TYPES   40
 #define TEXT_MAX_ROOTS   50
+/* Cycles shown (garbage ones come first): each is at most ~15 KB, so the
+ * text stays under a megabyte with millions of cycles; the first line has
+ * the totals. */
+#define TEXT_MAX_CYCLES  50
 
 static const char *
 text_plural (guint        n,
@@ -408,8 +412,18 @@ ouro_report_to_text (OuroReport *report)
                             text_plural (report->n_changed, "it", "them"),
                             text_plural (report->n_changed, "is", "are"));
 
-  for (guint c = 0; c < report->n_cycles; c++)
+  for (guint c = 0; c < MIN (report->n_cycles, TEXT_MAX_CYCLES); c++)
     text_append_cycle (out, report, &report->cycles[c], c + 1);
+  if (report->n_cycles > TEXT_MAX_CYCLES)
+    {
+      guint n_garbage_left = report->n_garbage_cycles > TEXT_MAX_CYCLES
+                             ? report->n_garbage_cycles - TEXT_MAX_CYCLES : 0;
+      guint n_left = report->n_cycles - TEXT_MAX_CYCLES;
+
+      g_string_append_printf (out, "\n... and %u more %s not shown (%u garbage, %u live)\n",
+                              n_left, text_plural (n_left, "cycle", "cycles"),
+                              n_garbage_left, n_left - n_garbage_left);
+    }
 
   if (report->n_inconsistent > 0)
     {
