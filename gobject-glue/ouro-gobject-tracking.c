@@ -22,7 +22,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "ouro-gobject-private.h"
 
@@ -137,6 +142,35 @@ ouro_gobject_is_initialized (void)
   return g_atomic_pointer_get (&tracking_initialized) != 0;
 }
 
+/* Whether @size bytes (at most 16) at @address can be read, asked of the
+ * kernel instead of loaded: process_vm_readv () on this very process (by
+ * syscall (): glibc declares it only under _GNU_SOURCE) fails
+ * with EFAULT where a load would fault.  Where that call is refused (a
+ * seccomp filter), whether the pages are mapped at all (mincore ()).  One
+ * system call: for ouro_gobject_track (), never for a hot path. */
+static gboolean
+tracking_is_readable (gconstpointer address,
+                      gsize         size)
+{
+  char buffer[16];
+  struct iovec local = { buffer, MIN (size, sizeof buffer) };
+  struct iovec remote = { (gpointer) address, MIN (size, sizeof buffer) };
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  guintptr first, last;
+  unsigned char in_core[2];
+
+  if (syscall (SYS_process_vm_readv, getpid (), &local, 1UL, &remote, 1UL, 0UL) == (long) local.iov_len)
+    return TRUE;
+  if (errno != ENOSYS && errno != EPERM)
+    return FALSE;
+
+  if ((guintptr) address > (guintptr) -1 - local.iov_len)
+    return FALSE;
+  first = (guintptr) address & ~(guintptr) (page - 1);
+  last = ((guintptr) address + local.iov_len - 1) & ~(guintptr) (page - 1);
+  return mincore ((gpointer) first, last - first + page, in_core) == 0;
+}
+
 /**
  * ouro_gobject_track:
  * @object: (type GObject): a GObject
@@ -144,10 +178,33 @@ ouro_gobject_is_initialized (void)
  * Tracks one object: one created before ouro_gobject_init (), or of a
  * class whose constructed does not chain up.  Calls ouro_gobject_init ()
  * first, so that the object is untracked when it is finalized.
+ *
+ * Anything that is not a live GObject is refused with a critical, and
+ * never crashes the program when the pointer or its class pointer is not
+ * readable memory (a wild pointer, an object freed and unmapped): both are
+ * checked with a system call before G_IS_OBJECT () reads them.  Passing
+ * a freed object whose memory is still mapped stays a bug the check cannot
+ * always catch: it is refused when the class pointer GLib cleared is still
+ * NULL or now unreadable, but a pointer the allocator wrote over it is
+ * followed as G_IS_OBJECT () follows it.
  */
 void
 ouro_gobject_track (gpointer object)
 {
+  GTypeInstance *instance = object;
+
+  g_return_if_fail (object != NULL);
+  if (!tracking_is_readable (instance, sizeof (GTypeInstance)))
+    {
+      g_critical ("ouro_gobject_track: %p is not a GObject: it is not readable memory", object);
+      return;
+    }
+  if (instance->g_class != NULL && !tracking_is_readable (instance->g_class, sizeof (GTypeClass)))
+    {
+      g_critical ("ouro_gobject_track: %p is not a GObject: its class pointer %p is not "
+                  "readable memory (a freed or corrupted object?)", object, instance->g_class);
+      return;
+    }
   g_return_if_fail (G_IS_OBJECT (object));
 
   ouro_gobject_init ();

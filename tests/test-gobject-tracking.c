@@ -8,6 +8,34 @@
 
 #include <ouro-gobject.h>
 
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+# if __has_include(<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>
+# endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+# define RUNNING_ON_VALGRIND 0
+#endif
+
+/* Under AddressSanitizer or memcheck, reading freed memory is reported as
+ * the error it is, even when the code reading it survives it. */
+static gboolean
+running_under_memory_checker (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  return TRUE;
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+  return TRUE;
+# endif
+#endif
+  return RUNNING_ON_VALGRIND != 0;
+}
+
 /* ---- test types ------------------------------------------------------- */
 
 /* Initialised before ouro_gobject_init (): its class must be patched. */
@@ -190,6 +218,108 @@ test_track_misuse (void)
   g_test_trap_assert_stderr ("*CRITICAL*ouro_gobject_track*G_IS_OBJECT*");
 }
 
+/* A freed GObject: GLib clears its class pointer before it frees it, so
+ * the critical comes, however the allocator reused the memory.  A small
+ * object stays in the heap; a big one (its instance over malloc's mmap
+ * threshold, lowered for it) is unmapped, and must not be read at all. */
+typedef struct { GObject parent; guint8 payload[32 * 1024]; } BigObject;
+typedef struct { GObjectClass parent_class; } BigObjectClass;
+static GType big_object_get_type (void);
+G_DEFINE_TYPE (BigObject, big_object, G_TYPE_OBJECT)
+static void big_object_class_init (BigObjectClass *klass) { }
+static void big_object_init (BigObject *self) { }
+
+static void
+test_track_freed_subprocess (void)
+{
+  GObject *small, *big;
+  gpointer small_address, big_address;
+
+  g_assert_cmpint (mallopt (M_MMAP_THRESHOLD, 16 * 1024), ==, 1);
+  small = g_object_new (G_TYPE_OBJECT, NULL);
+  big = g_object_new (big_object_get_type (), NULL);
+  small_address = small;
+  big_address = big;
+
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_log_set_fatal_mask ("Ouro", G_LOG_FATAL_MASK);
+  g_object_unref (small);
+  g_object_unref (big);
+  g_assert_false (ouro_is_tracked (small_address));
+  g_assert_false (ouro_is_tracked (big_address));
+
+  ouro_gobject_track (small_address);
+  ouro_gobject_track (big_address);
+  g_assert_false (ouro_is_tracked (small_address));
+  g_assert_false (ouro_is_tracked (big_address));
+  g_print ("host still running\n");
+}
+
+static void
+test_track_freed (void)
+{
+  if (running_under_memory_checker ())
+    {
+      g_test_skip ("reads freed memory on purpose");
+      return;
+    }
+  g_test_trap_subprocess ("/gobject-tracking/track-freed/subprocess", 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*host still running*");
+  g_test_trap_assert_stderr ("*CRITICAL*ouro_gobject_track*CRITICAL*ouro_gobject_track*");
+}
+
+/* Pointers that are not objects at all: the pointer, or its first word
+ * (the class pointer), points to memory that cannot be read.  The
+ * critical says so, and nothing is read through them.
+ *
+ * The unreadable page is mapped PROT_NONE rather than unmapped: an
+ * unmapped address is soon mapped again (the first critical's own
+ * allocations did, and the next case then read whatever came there). */
+static void
+test_track_wild_subprocess (void)
+{
+  long page_size = sysconf (_SC_PAGESIZE);
+  guint8 *unreadable;
+  gpointer fake[4] = { NULL, };
+
+  unreadable = mmap (NULL, page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  g_assert_true (unreadable != MAP_FAILED);
+
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_log_set_fatal_mask ("Ouro", G_LOG_FATAL_MASK);
+
+  /* The object pointer itself. */
+  ouro_gobject_track (unreadable);
+  ouro_gobject_track (GSIZE_TO_POINTER (0x1));
+  ouro_gobject_track (GSIZE_TO_POINTER (G_GUINT64_CONSTANT (0xffff800000000000)));
+  /* Its class pointer: unreadable, small, non-canonical. */
+  fake[0] = unreadable + 64;
+  ouro_gobject_track (fake);
+  fake[0] = GSIZE_TO_POINTER (0x10);
+  ouro_gobject_track (fake);
+  fake[0] = GSIZE_TO_POINTER (G_GUINT64_CONSTANT (0xdeadbeefdeadbeef));
+  ouro_gobject_track (fake);
+
+  g_assert_false (ouro_is_tracked (unreadable));
+  g_assert_false (ouro_is_tracked (fake));
+  g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
+  munmap (unreadable, page_size);
+  g_print ("host still running\n");
+}
+
+static void
+test_track_wild (void)
+{
+  g_test_trap_subprocess ("/gobject-tracking/track-wild/subprocess", 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*host still running*");
+  g_test_trap_assert_stderr ("*CRITICAL*ouro_gobject_track: 0x*is not a GObject: it is not readable memory*");
+  g_test_trap_assert_stderr ("*CRITICAL*ouro_gobject_track: 0x*is not a GObject: its class pointer 0x10 is not "
+                             "readable memory*");
+  g_test_trap_assert_stderr ("*its class pointer 0xdeadbeefdeadbeef is not readable*");
+}
+
 /* The hole is named once per type when a scan meets such an object. */
 static void
 test_unchained_constructed_is_reported (void)
@@ -359,6 +489,10 @@ main (int    argc,
   g_test_add_func ("/gobject-tracking/track-existing", test_track_existing);
   g_test_add_func ("/gobject-tracking/track-misuse", test_track_misuse);
   g_test_add_func ("/gobject-tracking/track-misuse/subprocess", test_track_misuse_subprocess);
+  g_test_add_func ("/gobject-tracking/track-freed", test_track_freed);
+  g_test_add_func ("/gobject-tracking/track-freed/subprocess", test_track_freed_subprocess);
+  g_test_add_func ("/gobject-tracking/track-wild", test_track_wild);
+  g_test_add_func ("/gobject-tracking/track-wild/subprocess", test_track_wild_subprocess);
   g_test_add_func ("/gobject-tracking/unchained-constructed", test_unchained_constructed_is_reported);
   g_test_add_func ("/gobject-tracking/class-basics", test_class_basics);
   g_test_add_func ("/gobject-tracking/toggle-ref", test_toggle_ref);
