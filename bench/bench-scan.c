@@ -16,7 +16,9 @@
  *   - the registry's bytes per tracked object
  *     (ouro_registry_get_memory_size_unlocked () / N);
  *   - the memory floor: the scan's lookup alone, and one random access
- *     per edge, on the same registry (scan_measure_floor ()).
+ *     per edge, on the same registry (scan_measure_floor ());
+ *   - the first scan's peak extra memory (VmHWM over VmRSS, the peak reset
+ *     through /proc/self/clear_refs) per node: working arrays and report.
  * The CPython baseline, bench/cpython_gc.py, runs as a subprocess after the
  * Ouro runs and times gc.collect() on the same shape; the table gives
  * ratio = CPython ms / Ouro ms (above 1: Ouro is faster).
@@ -140,6 +142,7 @@ typedef struct {
   double     track_ns;         /* per object */
   double     untrack_ns;       /* per object */
   double     registry_bytes;   /* per tracked object, all N tracked */
+  double     peak_bytes;       /* extra peak RSS of the first scan, per node; < 0: unknown */
 
   gboolean   have_cpython;
   BenchStats cpython_ms;       /* gc.collect () */
@@ -242,6 +245,35 @@ scan_measure_floor (ScanGraph  *graph,
   g_free (targets);
 }
 
+/* Reads one "Name:   N kB" line of /proc/self/status, in bytes; -1 if
+ * there is none. */
+static gint64
+scan_read_status_kb (const char *name)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
+      || (line = strstr (status, name)) == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen (name), NULL, 10) * 1024;
+}
+
+/* Resets the kernel's peak-RSS mark (VmHWM) to the current RSS.  Returns
+ * the current RSS in bytes, or -1 when the kernel does not offer it. */
+static gint64
+scan_reset_peak_rss (void)
+{
+  FILE *clear_refs = fopen ("/proc/self/clear_refs", "w");
+  gboolean reset;
+
+  if (clear_refs == NULL)
+    return -1;
+  reset = fputs ("5", clear_refs) >= 0;
+  reset = fclose (clear_refs) == 0 && reset;
+  return reset ? scan_read_status_kb ("VmRSS:") : -1;
+}
+
 /* Times @repeats scans of a fresh graph of @n nodes, with tracking and
  * untracking around them.  After it: @result holds the numbers, the
  * registry is empty again and the graph is freed.  Returns FALSE with
@@ -276,10 +308,20 @@ scan_measure_ouro (guint32       n,
       OuroReport *report;
       guint n_garbage;
 
+      gint64 rss_before = r == 0 ? scan_reset_peak_rss () : -1;
+
       start = bench_now_ns ();
       report = ouro_scan (OURO_SCAN_GARBAGE);
       n_garbage = ouro_report_get_n_garbage (report);
       ouro_report_free (report);
+      if (r == 0)
+        {
+          /* The first scan faults its working arrays in; later ones reuse
+           * them.  The peak includes the report, freed above. */
+          gint64 peak = scan_read_status_kb ("VmHWM:");
+          result->peak_bytes = rss_before >= 0 && peak >= rss_before
+                               ? (double) (peak - rss_before) / n : -1;
+        }
       samples[r] = (double) (bench_now_ns () - start) / 1e6;
 
       if (n_garbage != expected_garbage)
@@ -451,8 +493,8 @@ scan_print_tables (GArray     *sizes,
   g_print ("\nregistry: ouro_track / ouro_untrack per object (untrack in tracking "
            "order), registry bytes per tracked object; best of the variants run\n\n");
   g_print ("| N | track ns/object | untrack ns/object | track+untrack ns/object "
-           "| registry bytes/object |\n");
-  g_print ("|--:|--:|--:|--:|--:|\n");
+           "| registry bytes/object | first scan's peak extra bytes/node, live | same, garbage |\n");
+  g_print ("|--:|--:|--:|--:|--:|--:|--:|\n");
   for (guint i = 0; i < sizes->len; i++)
     {
       g_autofree char *size = bench_format_size (g_array_index (sizes, guint64, i));
@@ -471,8 +513,20 @@ scan_print_tables (GArray     *sizes,
           bytes = MIN (bytes, result->registry_bytes);
         }
       if (any)
-        g_print ("| %s | %.1f | %.1f | %.1f | %.1f |\n",
-                 size, track, untrack, track + untrack, bytes);
+        {
+          g_print ("| %s | %.1f | %.1f | %.1f | %.1f |",
+                   size, track, untrack, track + untrack, bytes);
+          for (guint v = 0; v < SCAN_N_VARIANTS; v++)
+            {
+              ScanResult *result = &results[i * SCAN_N_VARIANTS + v];
+
+              if (result->measured && result->peak_bytes >= 0)
+                g_print (" %.1f |", result->peak_bytes);
+              else
+                g_print (" - |");
+            }
+          g_print ("\n");
+        }
     }
 
   g_print ("\nmemory floor, ns per edge (min), on the same registry and graph: the scan's "
