@@ -218,10 +218,13 @@ test_track_misuse (void)
   g_test_trap_assert_stderr ("*CRITICAL*ouro_gobject_track*G_IS_OBJECT*");
 }
 
-/* A freed GObject: GLib clears its class pointer before it frees it, so
- * the critical comes, however the allocator reused the memory.  A small
- * object stays in the heap; a big one (its instance over malloc's mmap
- * threshold, lowered for it) is unmapped, and must not be read at all. */
+/* A freed GObject: GLib clears its class pointer before it frees it, but
+ * the allocator may write over it.  Seen here: the small object's first
+ * word read as not a GObject, the big one's held glibc's bookkeeping
+ * (its own address >> 12, safe-linking's mangled NULL), unreadable as a
+ * class pointer.  The big one asks for malloc's mmap threshold, lowered
+ * for it, so that it may be unmapped instead.  Either way: a critical,
+ * no crash. */
 typedef struct { GObject parent; guint8 payload[32 * 1024]; } BigObject;
 typedef struct { GObjectClass parent_class; } BigObjectClass;
 static GType big_object_get_type (void);
