@@ -379,26 +379,39 @@ registry_untrack_unlocked (gpointer object)
   position = registry.slots[slot] - 1;
   registry_index_remove (slot);
   registry.objects[position] = NULL;
-  registry.n_dead++;
 
-  /* Tombstones at the end are popped at once: LIFO churn leaves none. */
-  while (registry.n_positions > 0 && registry.objects[registry.n_positions - 1] == NULL)
+  if (position + 1 == registry.n_positions)
     {
-      registry.n_positions--;
-      registry.n_dead--;
+      /* The last position is popped at once, and the tombstones before it
+       * (LIFO churn leaves none): the last position is always live.  Down
+       * to the front run, everything is dead. */
+      registry.n_positions = position;
+      while (registry.n_positions > registry.n_front_dead
+             && registry.objects[registry.n_positions - 1] == NULL)
+        {
+          registry.n_positions--;
+          registry.n_dead--;
+        }
+      if (registry.n_positions == registry.n_front_dead)
+        {
+          registry.n_positions = 0;
+          registry.n_dead = 0;
+          registry.n_front_dead = 0;
+        }
     }
-
-  /* Tombstones at the front join the front run, which costs no compaction
-   * until it outgrows the live objects: untracking in tracking order (FIFO
-   * churn, a list freed from its head) compacts a quarter as often, each
-   * time with one sequential pass.  Invariant of the run: position
-   * n_front_dead, if any, is live. */
-  if (registry.n_front_dead > registry.n_positions)
-    registry.n_front_dead = registry.n_positions;   /* all popped above */
-  else if (position == registry.n_front_dead)
-    while (registry.n_front_dead < registry.n_positions
-           && registry.objects[registry.n_front_dead] == NULL)
-      registry.n_front_dead++;
+  else
+    {
+      /* Tombstones at the front join the front run, which costs no
+       * compaction until it outgrows the live objects: untracking in
+       * tracking order (FIFO churn, a list freed from its head) compacts a
+       * quarter as often, each time with one sequential pass.  Invariant
+       * of the run: position n_front_dead, if any, is live; the loop stops
+       * at the last position at the latest. */
+      registry.n_dead++;
+      if (position == registry.n_front_dead)
+        while (registry.objects[registry.n_front_dead] == NULL)
+          registry.n_front_dead++;
+    }
 
   {
     guint32 n_live = registry.n_positions - registry.n_dead;
