@@ -42,14 +42,14 @@ static OuroGObjectFinalizeHook tracking_finalize_hook;
 static pthread_mutex_t tracking_hole_lock = PTHREAD_MUTEX_INITIALIZER;
 static GHashTable *tracking_hole_types;   /* GType -> TRUE, under the lock */
 
+static void tracking_hole_lock_acquire (void) { pthread_mutex_lock (&tracking_hole_lock); }
+static void tracking_hole_lock_release (void) { pthread_mutex_unlock (&tracking_hole_lock); }
+
 static void
 tracking_constructed (GObject *object)
 {
   if (real_constructed != NULL)
     real_constructed (object);
-static void tracking_hole_lock_acquire (void) { pthread_mutex_lock (&tracking_hole_lock); }
-static void tracking_hole_lock_release (void) { pthread_mutex_unlock (&tracking_hole_lock); }
-
   ouro_track (object, ouro_gobject_class ());
   ouro_gobject_interpose_claim_pending (object);
 }
@@ -122,16 +122,16 @@ ouro_gobject_init (void)
     {
       GObjectClass *object_class = g_type_class_ref (G_TYPE_OBJECT);
 
-      real_constructed = object_class->constructed;
-      real_finalize = object_class->finalize;
-      tracking_patch_initialised_classes (G_TYPE_OBJECT);
-      g_type_class_unref (object_class);
-      g_once_init_leave (&tracking_initialized, 1);
       /* Before the first object is tracked: a fork () from now on leaves
        * the child with free locks. */
       ouro_gobject_interpose_add_fork_lock ();
       ouro_gobject_edges_add_fork_lock ();
       ouro_add_fork_lock (tracking_hole_lock_acquire, tracking_hole_lock_release);
+      real_constructed = object_class->constructed;
+      real_finalize = object_class->finalize;
+      tracking_patch_initialised_classes (G_TYPE_OBJECT);
+      g_type_class_unref (object_class);
+      g_once_init_leave (&tracking_initialized, 1);
       ouro_gobject_interpose_check ();
     }
 }
