@@ -323,7 +323,12 @@ static void
 gobject_untracked_target (gpointer object,
                           gpointer target)
 {
-  if (G_IS_OBJECT (target))
+  /* A stale or wild pointer in a registered field must not crash the
+   * scan: G_IS_OBJECT () only once both loads it makes are known safe. */
+  if (tracking_is_readable (target, sizeof (GTypeInstance))
+      && (((GTypeInstance *) target)->g_class == NULL
+          || tracking_is_readable (((GTypeInstance *) target)->g_class, sizeof (GTypeClass)))
+      && G_IS_OBJECT (target))
     tracking_note_untracked (target);
 }
 

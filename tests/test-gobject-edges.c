@@ -7,6 +7,8 @@
  * cycle.
  */
 #include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #include "test-node.h"
@@ -117,6 +119,15 @@ linked_class_init (LinkedClass *klass)
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 }
 static void linked_init (Linked *self) { }
+
+/* Holds two pointers that are not GObjects, in registered fields: what a
+ * stale field looks like to a scan. */
+typedef struct { GObject parent; GObject *wild; GObject *bogus_class; } WildHolder;
+typedef struct { GObjectClass parent_class; } WildHolderClass;
+static GType wild_holder_get_type (void);
+G_DEFINE_TYPE (WildHolder, wild_holder, G_TYPE_OBJECT)
+static void wild_holder_class_init (WildHolderClass *klass) { }
+static void wild_holder_init (WildHolder *self) { }
 
 /* The child: has a "changed" signal. */
 typedef struct { GObject parent; } Child;
@@ -677,6 +688,36 @@ test_list_store_items (void)
   g_assert_cmpuint (finalized, ==, 1);
 }
 
+/* A registered field holding a wild pointer, or a pointer to memory whose
+ * first word (the class pointer) is wild: the scan ignores both targets as
+ * untracked, and its check for untracked GObjects reads neither. */
+static void
+test_wild_field_pointers (void)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  char *guard = mmap (NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  gpointer *fake = g_new0 (gpointer, 4);
+  WildHolder *holder;
+  OuroReport *report;
+
+  g_assert_true (guard != MAP_FAILED);
+  fake[0] = guard;   /* a "class pointer" into the unreadable page */
+  OURO_GOBJECT_ADD_FIELD (wild_holder_get_type (), WildHolder, wild);
+  OURO_GOBJECT_ADD_FIELD (wild_holder_get_type (), WildHolder, bogus_class);
+  holder = g_object_new (wild_holder_get_type (), NULL);
+  holder->wild = (GObject *) (gpointer) guard;
+  holder->bogus_class = (GObject *) (gpointer) fake;
+
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  ouro_report_free (report);
+
+  holder->wild = holder->bogus_class = NULL;
+  g_object_unref (holder);
+  g_free (fake);
+  munmap (guard, page);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -691,6 +732,7 @@ main (int    argc,
 
   g_test_add_func ("/gobject-edges/fields-inherited", test_field_edges_and_inheritance);
   g_test_add_func ("/gobject-edges/property", test_property_edge);
+  g_test_add_func ("/gobject-edges/wild-field-pointers", test_wild_field_pointers);
   g_test_add_func ("/gobject-edges/registration-misuse", test_property_misuse);
   g_test_add_func ("/gobject-edges/registration-misuse/subprocess", test_property_misuse_subprocess);
   g_test_add_func ("/gobject-edges/traverse-func", test_traverse_func);
