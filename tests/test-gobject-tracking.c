@@ -21,15 +21,16 @@
 # define RUNNING_ON_VALGRIND 0
 #endif
 
-/* Under AddressSanitizer or memcheck, reading freed memory is reported as
- * the error it is, even when the code reading it survives it. */
+/* Under AddressSanitizer, ThreadSanitizer or memcheck, reading freed
+ * memory is reported as the error it is, even when the code reading it
+ * survives it. */
 static gboolean
 running_under_memory_checker (void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   return TRUE;
 #elif defined(__has_feature)
-# if __has_feature(address_sanitizer)
+# if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
   return TRUE;
 # endif
 #endif
