@@ -32,6 +32,7 @@
 # include <sched.h>
 #endif
 
+#include "ouro-fork-private.h"
 #include "ouro-registry-private.h"
 #include "ouro-registry.h"
 
@@ -226,6 +227,9 @@ registry_class_id (const OuroClass *klass)
   if (registry.n_classes >= REGISTRY_MAX_CLASSES)
     return G_MAXUINT;
 
+  /* The first object of a class: from here on a fork () must leave the
+   * child's registry usable (ouro-fork.c).  Once per class, not per track. */
+  ouro_fork_ensure_handlers ();
   registry.classes = g_renew (const OuroClass *, registry.classes, registry.n_classes + 1);
   registry.classes[registry.n_classes] = klass;
   return last_id = registry.n_classes++;
