@@ -165,7 +165,9 @@ stress_check_report (OuroReport *report)
       for (guint i = 0; i < cycle->n_held; i++)
         g_assert_cmpstr (cycle->held[i].type_name, ==, "StressLeak");
     }
-  g_assert_cmpuint (report->n_inconsistent, ==, 0);
+  /* An object can read as visited more often than its refcount allows
+   * when a thread takes a reference and stores it between the two reads:
+   * it is then treated as live, which is safe.  Not asserted. */
   return ouro_report_get_n_garbage (report);
 }
 
@@ -227,6 +229,7 @@ test_scan_while_churning (void)
   report = ouro_scan (OURO_SCAN_GARBAGE);
   g_assert_cmpuint (stress_check_report (report), ==, 2 * n_leaked - n_collected);
   g_assert_cmpuint (ouro_report_get_n_unconfirmed (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
   ouro_report_free (report);
   n_collected += ouro_collect ();
   g_assert_cmpuint (n_collected, ==, 2 * n_leaked);
