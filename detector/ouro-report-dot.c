@@ -41,13 +41,16 @@ dot_append_node (GString                *out,
                  const OuroReportObject *object,
                  const char             *attributes)
 {
-  char address[32];
+  char buffer[32];
   const char *rest = object->description;
+  /* What the box shows: "%p" of the object, or how a report read from
+   * JSON wrote it (then @buffer is left unwritten). */
+  const char *address = ouro_report_object_address (object, buffer);
 
   g_string_append_printf (out, "    %s [label=\"", id);
   dot_append_escaped (out, object->type_name);
   g_string_append (out, "\\n");
-  dot_append_escaped (out, ouro_report_object_address (object, address));
+  dot_append_escaped (out, address);
   /* The GObject glue's descriptions start with "Type 0xADDR": the box
    * already says that, so only the rest goes under it. */
   if (rest != NULL && g_str_has_prefix (rest, object->type_name))
