@@ -171,6 +171,25 @@ tracking_is_readable (gconstpointer address,
   return mincore ((gpointer) first, last - first + page, in_core) == 0;
 }
 
+/* What G_IS_OBJECT () would read of @pointer, and whether it can. */
+typedef enum {
+  TRACKING_READABLE,             /* the instance and its class pointer */
+  TRACKING_INSTANCE_UNREADABLE,
+  TRACKING_CLASS_UNREADABLE,
+} TrackingReadable;
+
+static TrackingReadable
+tracking_check_instance (gconstpointer pointer)
+{
+  const GTypeInstance *instance = pointer;
+
+  if (!tracking_is_readable (instance, sizeof (GTypeInstance)))
+    return TRACKING_INSTANCE_UNREADABLE;
+  if (instance->g_class != NULL && !tracking_is_readable (instance->g_class, sizeof (GTypeClass)))
+    return TRACKING_CLASS_UNREADABLE;
+  return TRACKING_READABLE;
+}
+
 /**
  * ouro_gobject_track:
  * @object: (type GObject): a GObject
@@ -194,13 +213,14 @@ ouro_gobject_track (gpointer object)
   GTypeInstance *instance = object;
 
   g_return_if_fail (object != NULL);
-  if (!tracking_is_readable (instance, sizeof (GTypeInstance)))
+  switch (tracking_check_instance (instance))
     {
+    case TRACKING_READABLE:
+      break;
+    case TRACKING_INSTANCE_UNREADABLE:
       g_critical ("ouro_gobject_track: %p is not a GObject: it is not readable memory", object);
       return;
-    }
-  if (instance->g_class != NULL && !tracking_is_readable (instance->g_class, sizeof (GTypeClass)))
-    {
+    case TRACKING_CLASS_UNREADABLE:
       g_critical ("ouro_gobject_track: %p is not a GObject: its class pointer %p is not "
                   "readable memory (a freed or corrupted object?)", object, instance->g_class);
       return;
@@ -325,10 +345,7 @@ gobject_untracked_target (gpointer object,
 {
   /* A stale or wild pointer in a registered field must not crash the
    * scan: G_IS_OBJECT () only once both loads it makes are known safe. */
-  if (tracking_is_readable (target, sizeof (GTypeInstance))
-      && (((GTypeInstance *) target)->g_class == NULL
-          || tracking_is_readable (((GTypeInstance *) target)->g_class, sizeof (GTypeClass)))
-      && G_IS_OBJECT (target))
+  if (tracking_check_instance (target) == TRACKING_READABLE && G_IS_OBJECT (target))
     tracking_note_untracked (target);
 }
 
