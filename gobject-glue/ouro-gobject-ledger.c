@@ -1215,6 +1215,13 @@ ouro_ledger_describe_statistics (void)
   OuroLedgerStats stats;
   gsize bytes;
 
+  /* Events still in the threads' buffers count too: a report whose
+   * objects needed no explanation would otherwise say "0 calls seen".
+   * (ouro_ledger_get_stats () itself leaves them where they are.) */
+  pthread_mutex_lock (&ledger_lock);
+  if (ledger_depth > 0)
+    ledger_flush_all (TRUE, TRUE);
+  pthread_mutex_unlock (&ledger_lock);
   ouro_ledger_get_stats (&stats);
   bytes = stats.table_bytes + stats.record_bytes + stats.other_bytes;
   return g_strdup_printf ("%" G_GUINT64_FORMAT " calls seen, %" G_GUINT64_FORMAT

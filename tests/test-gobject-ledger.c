@@ -909,6 +909,19 @@ test_enable_errors (void)
   g_assert_error (error, OURO_LEDGER_ERROR, OURO_LEDGER_ERROR_ALREADY_ENABLED);
   text = ouro_ledger_describe_statistics ();
   g_assert_nonnull (strstr (text, "calls seen"));
+  g_clear_pointer (&text, g_free);
+
+  /* Calls still in this thread's buffer are counted too. */
+  {
+    OuroLedgerStats before;
+    GObject *object;
+
+    ouro_ledger_get_stats (&before);
+    object = g_object_new (G_TYPE_OBJECT, NULL);
+    text = ouro_ledger_describe_statistics ();
+    g_assert_cmpuint (g_ascii_strtoull (text, NULL, 10), >, before.events);
+    g_object_unref (object);
+  }
   ouro_ledger_disable ();
 }
 
