@@ -29,6 +29,11 @@ typedef struct {
   guint32      low;        /* lowest DFS number reachable */
 } CyclesNumbers;
 
+/* The numbers take the place of the fingerprints, which the confirmation
+ * was the last to read: a garbage scan's peak memory does not grow by
+ * them. */
+G_STATIC_ASSERT (sizeof (CyclesNumbers) == sizeof (guint64));
+
 typedef struct {
   OuroGraph     *graph;
   gboolean       include_live;
@@ -167,7 +172,10 @@ ouro_graph_find_cycles (OuroGraph *graph,
 
   cycles.graph = graph;
   cycles.include_live = include_live;
-  cycles.numbers = g_new0 (CyclesNumbers, MAX (n, 1));
+  cycles.numbers = graph->fingerprint != NULL ? (CyclesNumbers *) (gpointer) graph->fingerprint
+                                             : g_new (CyclesNumbers, MAX (n, 1));
+  graph->fingerprint = NULL;
+  memset (cycles.numbers, 0, sizeof (CyclesNumbers) * n);
   cycles.stack = g_new (guint32, MAX (n, 1));
   cycles.frames = g_new (CyclesFrame, MAX (n, 1));
   cycles.cycle_start = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -184,7 +192,7 @@ ouro_graph_find_cycles (OuroGraph *graph,
   g_array_append_val (cycles.cycle_start, cycles.n_cycle_nodes);
   graph->cycle_start = (guint32 *) (gpointer) g_array_free (cycles.cycle_start, FALSE);
 
-  g_free (cycles.numbers);
+  graph->fingerprint = (guint64 *) (gpointer) cycles.numbers;
   g_free (cycles.stack);
   g_free (cycles.frames);
 }

@@ -45,6 +45,10 @@ typedef struct {
   const OuroClass **class_table; /* indexed by class_ids; borrowed */
   OuroGraphNode   *nodes;       /* [n_nodes] */
   guint8          *state;       /* [n_nodes]; OURO_NODE_* bits */
+  guint64         *fingerprint; /* [n_nodes]; ouro_graph_fingerprint () of the
+                                   targets each traverse visited, for the
+                                   confirmation; after it, the cycle search's
+                                   scratch (see ouro-graph-cycles.c) */
   guint32          n_garbage;   /* nodes left without LIVE by the mark phase */
   guint32          n_changed;   /* garbage candidates the confirmation refused */
 
@@ -87,6 +91,22 @@ void     ouro_graph_clear (OuroGraph *graph);
  * after it, when it returns TRUE, @graph holds states and cycles. */
 gboolean ouro_scan_run_unlocked (OuroGraph     *graph,
                                  OuroScanFlags  flags);
+
+/* One more visited target folded into a node's fingerprint (start from
+ * OURO_GRAPH_FINGERPRINT_SEED, fold every non-NULL target in visiting
+ * order).  Order-sensitive and one multiply: two readings of an object's
+ * references that fold to the same value are taken as the same readings
+ * (different ones collide with odds of about 2^-64; the scan falls back to
+ * comparing edge by edge whenever the values differ). */
+#define OURO_GRAPH_FINGERPRINT_SEED G_GUINT64_CONSTANT (0x243f6a8885a308d3)
+
+static inline guint64
+ouro_graph_fingerprint (guint64  fingerprint,
+                        gpointer target)
+{
+  return (fingerprint ^ (guint64) (guintptr) target) * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
+         + G_GUINT64_CONSTANT (0x632be59bd9b4e019);
+}
 
 static inline const OuroClass *
 ouro_graph_class (const OuroGraph *graph,

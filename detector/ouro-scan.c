@@ -93,7 +93,9 @@ scan_mark_reachable (OuroGraph *graph)
     else
       graph->state[v] &= ~OURO_NODE_LIVE;
 
-  for (guint32 root = 0; root < graph->n_nodes; root++)
+  /* Once every node is LIVE no sweep can mark more: a graph without
+   * garbage stops here, after one linear pass. */
+  for (guint32 root = 0; root < graph->n_nodes && n_live < graph->n_nodes; root++)
     {
       if ((graph->state[root] & root_bits) == 0)
         continue;
@@ -122,13 +124,11 @@ scan_mark_reachable (OuroGraph *graph)
   graph->n_garbage = graph->n_nodes - n_live;
 }
 
-/* The second reading of one candidate's references. */
+/* The second reading of one candidate's references: their fingerprint,
+ * and the non-NULL targets themselves in visiting order. */
 typedef struct {
-  const OuroGraph *graph;
-  const guint32   *expected;    /* its edges as the build resolved them */
-  guint32          n_expected;
-  guint32          n_matched;
-  gboolean         changed;
+  guint64   fingerprint;
+  GArray   *targets;     /* of gpointer; reused from one candidate to the next */
 } ScanConfirmWalk;
 
 static void
@@ -138,52 +138,87 @@ scan_confirm_visit (gpointer    target,
 {
   ScanConfirmWalk *walk = user_data;
 
-  if (walk->changed || target == NULL)
+  if (target == NULL)
     return;
-  if (walk->n_matched < walk->n_expected
-      && walk->graph->objects[walk->expected[walk->n_matched]] == target)
+  walk->fingerprint = ouro_graph_fingerprint (walk->fingerprint, target);
+  g_array_append_val (walk->targets, target);
+}
+
+/* Returns whether @targets, candidate @v's references read again, hold the
+ * tracked references the build resolved, in the same order.  Edge by edge:
+ * each target is compared with the object its resolved edge names, a
+ * random access per edge, so only a candidate whose fingerprint differs
+ * comes here (an untracked target changed to another untracked one
+ * changes the fingerprint, not the graph). */
+static gboolean
+scan_confirm_edges (const OuroGraph *graph,
+                    guint32          v,
+                    const GArray    *targets)
+{
+  const guint32 *expected = graph->edge_target + graph->edge_start[v];
+  guint32 n_expected = graph->edge_start[v + 1] - graph->edge_start[v];
+  guint32 n_matched = 0;
+
+  /* Invariant: targets [0, i) are expected [0, n_matched), in order, and
+   * untracked pointers. */
+  for (guint i = 0; i < targets->len; i++)
     {
-      walk->n_matched++;
-      return;
+      gpointer target = g_array_index (targets, gpointer, i);
+
+      if (n_matched < n_expected && graph->objects[expected[n_matched]] == target)
+        n_matched++;
+      /* Not the next reference of the first reading: an untracked target
+       * (the build ignored it too), or a reference that is new or moved. */
+      else if (ouro_registry_lookup_unlocked (target) != OURO_REGISTRY_NO_POSITION)
+        return FALSE;
     }
-  /* Not the next reference of the first reading: an untracked target (the
-   * build ignored it too), or a reference that is new or moved. */
-  if (ouro_registry_lookup_unlocked (target) != OURO_REGISTRY_NO_POSITION)
-    walk->changed = TRUE;
+  return n_matched == n_expected;
 }
 
 /* After it: every garbage candidate whose refcount or tracked references
  * (in order) read differently than in the build is CHANGED, and it and
- * everything it reaches are LIVE; n_changed counts them. */
+ * everything it reaches are LIVE; n_changed counts them.
+ *
+ * A candidate whose references fold to the fingerprint the build took
+ * read the same: that costs a traverse and no lookup, where comparing
+ * edge by edge costs a random access per edge (as much as the build's
+ * lookups, on a big garbage graph). */
 static void
 scan_confirm_garbage (OuroGraph *graph)
 {
+  ScanConfirmWalk walk;
+
   graph->n_changed = 0;
   if (graph->n_garbage == 0)
     return;
 
+  walk.targets = g_array_sized_new (FALSE, FALSE, sizeof (gpointer), 16);
   for (guint32 v = 0; v < graph->n_nodes; v++)
     {
       const OuroClass *klass;
-      ScanConfirmWalk walk;
+      gpointer object;
+      gboolean same;
 
       if (!ouro_graph_is_garbage (graph, v))
         continue;
       klass = ouro_graph_class (graph, v);
-      walk = (ScanConfirmWalk) {
-        graph, graph->edge_target + graph->edge_start[v],
-        graph->edge_start[v + 1] - graph->edge_start[v], 0, FALSE,
-      };
-      if (klass->get_refcount (graph->objects[v]) == graph->nodes[v].refcount)
-        klass->traverse (graph->objects[v], scan_confirm_visit, &walk);
-      else
-        walk.changed = TRUE;
-      if (walk.changed || walk.n_matched != walk.n_expected)
+      object = graph->objects[v];
+      same = klass->get_refcount (object) == graph->nodes[v].refcount;
+      if (same)
+        {
+          walk.fingerprint = OURO_GRAPH_FINGERPRINT_SEED;
+          g_array_set_size (walk.targets, 0);
+          klass->traverse (object, scan_confirm_visit, &walk);
+          same = walk.fingerprint == graph->fingerprint[v]
+                 || scan_confirm_edges (graph, v, walk.targets);
+        }
+      if (!same)
         {
           graph->state[v] |= OURO_NODE_CHANGED;
           graph->n_changed++;
         }
     }
+  g_array_unref (walk.targets);
 
   if (graph->n_changed > 0)
     scan_mark_reachable (graph);

@@ -514,6 +514,79 @@ test_confirmation_references_changed (void)
   check_change_is_not_garbage (&flaky);
 }
 
+/* The second reading visits something else at the place of its first
+ * extra visit: an untracked pointer changing to another untracked one is
+ * not a change of the graph (the fingerprints differ, the edge-by-edge
+ * comparison finds the same tracked references), a tracked object in its
+ * place is. */
+static gpointer swap_second_read;
+static guint swap_reads;
+
+static void
+swap_visit_also_traverse (gpointer      object,
+                          OuroVisitFunc visit,
+                          gpointer      user_data)
+{
+  TestNode *node = object;
+
+  visit (node->targets->pdata[0], node->labels->pdata[0], user_data);
+  visit (swap_reads++ == 0 ? g_ptr_array_index (node->extra_visits, 0) : swap_second_read,
+         "extra", user_data);
+}
+
+static void
+check_swapped_visit (gpointer second_read,
+                     guint    n_garbage_expected)
+{
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroClass swapping = test_node_class;
+  static int untracked_1;
+  OuroReport *report;
+
+  swapping.traverse = swap_visit_also_traverse;
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_visit_also (a, &untracked_1);
+  test_node_unref (a);
+  test_node_unref (b);
+  ouro_untrack (a);
+  ouro_track (a, &swapping);
+
+  swap_reads = 0;
+  swap_second_read = second_read;
+  report = scan (OURO_SCAN_GARBAGE);
+  /* The build and the confirmation; the report may read again. */
+  g_assert_cmpuint (swap_reads, >=, 2);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, n_garbage_expected);
+  g_assert_cmpuint (ouro_report_get_n_unconfirmed (report), ==, n_garbage_expected == 0 ? 1 : 0);
+  ouro_report_free (report);
+
+  ouro_untrack (a);
+  ouro_track (a, &test_node_class);
+}
+
+static void
+test_confirmation_untracked_changed (void)
+{
+  static int untracked_2;
+
+  check_swapped_visit (&untracked_2, 2);
+  collect_all ();
+  check_swapped_visit (NULL, 2);
+  collect_all ();
+}
+
+static void
+test_confirmation_tracked_appeared (void)
+{
+  TestNode *live = test_node_new ("Node", "live");
+
+  check_swapped_visit (live, 0);
+  test_node_unref (live);
+  collect_all ();
+}
+
 /* A traverse that reports one reference too many: the object is named as
  * inconsistent and treated as live, and so is everything it reaches. */
 static void
@@ -739,6 +812,8 @@ main (int    argc,
   g_test_add_func ("/scan/many-edges-across-batches", test_many_edges_across_batches);
   g_test_add_func ("/scan/confirmation/refcount-changed", test_confirmation_refcount_changed);
   g_test_add_func ("/scan/confirmation/references-changed", test_confirmation_references_changed);
+  g_test_add_func ("/scan/confirmation/untracked-changed", test_confirmation_untracked_changed);
+  g_test_add_func ("/scan/confirmation/tracked-appeared", test_confirmation_tracked_appeared);
   g_test_add_func ("/scan/over-reporting-traverse", test_over_reporting_traverse);
   g_test_add_func ("/scan/under-reporting-traverse", test_under_reporting_traverse);
   g_test_add_func ("/scan/extreme-refcounts", test_extreme_refcounts);
