@@ -265,6 +265,22 @@ build_object (Builder          *builder,
   out->description = description;
 }
 
+/* After it: @out names @node and its type.  A description it would have
+ * had counts as truncated: the budget is always spent by then (the listed
+ * objects of one cycle are as many as the budget). */
+static void
+build_brief (Builder         *builder,
+             guint32          node,
+             OuroReportBrief *out)
+{
+  G_STATIC_ASSERT (OURO_REPORT_MAX_DESCRIBED <= OURO_REPORT_MAX_LISTED);
+
+  out->object = builder->graph->objects[node];
+  out->type_name = build_node_type_name (builder, node);
+  if (ouro_graph_class (builder->graph, node)->describe != NULL)
+    builder->truncated = TRUE;
+}
+
 /* After it: ordered[cycle_start[c] ..) lists cycle c's members in
  * depth-first preorder from its lowest-numbered member. */
 static void
@@ -642,7 +658,7 @@ ouro_report_build (OuroGraph     *graph,
   OuroReport *report = g_new0 (OuroReport, 1);
   Builder builder = { 0, };
   guint32 *held_by;
-  guint32 *n_held;
+  guint32 *n_held, *n_held_past;
   guint n_garbage_seen = 0;
 
   builder.graph = graph;
@@ -681,6 +697,7 @@ ouro_report_build (OuroGraph     *graph,
         n_held[held_by[v]]++;
     }
 
+  n_held_past = g_new0 (guint32, MAX (graph->n_cycles, 1));
   report->n_cycles = graph->n_cycles;
   report->cycles = g_new0 (OuroReportCycle, MAX (graph->n_cycles, 1));
   for (guint32 rank = 0; rank < graph->n_cycles; rank++)
@@ -689,13 +706,22 @@ ouro_report_build (OuroGraph     *graph,
       guint32 c = builder.cycle_rank[rank];
       guint32 first = graph->cycle_start[c];
 
-      cycle->n_members = graph->cycle_start[c + 1] - first;
-      cycle->n_members_total = cycle->n_members;
+      cycle->n_members_total = graph->cycle_start[c + 1] - first;
+      cycle->n_members = MIN (cycle->n_members_total, OURO_REPORT_MAX_LISTED);
       cycle->garbage = ouro_graph_is_garbage (graph, graph->cycle_nodes[first]);
       cycle->members = g_new (OuroReportObject, cycle->n_members);
       for (guint i = 0; i < cycle->n_members; i++)
         build_object (&builder, builder.ordered[first + i], &cycle->members[i]);
-      cycle->held = g_new (OuroReportObject, MAX (n_held[rank], 1));
+      if (cycle->n_members < cycle->n_members_total)
+        {
+          cycle->members_past = g_new (OuroReportBrief, cycle->n_members_total - cycle->n_members);
+          for (guint i = cycle->n_members; i < cycle->n_members_total; i++)
+            build_brief (&builder, builder.ordered[first + i], &cycle->members_past[i - cycle->n_members]);
+        }
+      cycle->n_held_total = n_held[rank];
+      cycle->held = g_new (OuroReportObject, MAX (MIN (n_held[rank], OURO_REPORT_MAX_LISTED), 1));
+      if (n_held[rank] > OURO_REPORT_MAX_LISTED)
+        cycle->held_past = g_new (OuroReportBrief, n_held[rank] - OURO_REPORT_MAX_LISTED);
       if (cycle->garbage)
         report->n_garbage_cycles++;
     }
@@ -705,16 +731,20 @@ ouro_report_build (OuroGraph     *graph,
     if (held_by[v] != OURO_NODE_NONE)
       {
         OuroReportCycle *cycle = &report->cycles[held_by[v]];
-        build_object (&builder, v, &cycle->held[cycle->n_held++]);
+        guint listed = MIN (cycle->n_held_total, OURO_REPORT_MAX_LISTED);
+
+        if (cycle->n_held < listed)
+          build_object (&builder, v, &cycle->held[cycle->n_held++]);
+        else
+          build_brief (&builder, v, &cycle->held_past[n_held_past[held_by[v]]++]);
         n_garbage_seen++;
       }
 
   for (guint32 rank = 0; rank < graph->n_cycles; rank++)
     {
-      report->cycles[rank].n_held_total = report->cycles[rank].n_held;
       build_cycle_edges (&builder, &report->cycles[rank]);
       if (report->cycles[rank].garbage)
-        n_garbage_seen += report->cycles[rank].n_members;
+        n_garbage_seen += report->cycles[rank].n_members_total;
     }
   g_assert (n_garbage_seen == report->n_garbage);
 
@@ -734,6 +764,7 @@ ouro_report_build (OuroGraph     *graph,
   report->truncated = builder.truncated;
 
   g_free (n_held);
+  g_free (n_held_past);
   g_free (held_by);
   g_free (builder.ordered);
   g_free (builder.type_names);

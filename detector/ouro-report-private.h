@@ -68,6 +68,16 @@ struct _OuroExplanation {
   guint64         n_references_dropped;
 };
 
+/* What a built report keeps of a member or held object past the first
+ * OURO_REPORT_MAX_LISTED of its cycle: no writer shows it, but
+ * ouro_report_get_cycle_object () and the leak check's fingerprints and
+ * ignored types read it.  16 bytes where a full record takes 88: a
+ * million-object leak's report was most of its scan's peak memory. */
+typedef struct {
+  gpointer    object;
+  const char *type_name;    /* interned */
+} OuroReportBrief;
+
 typedef struct {
   guint       from;         /* member index in the cycle */
   guint       to;
@@ -75,21 +85,24 @@ typedef struct {
   gboolean    weak;
 } OuroReportEdge;
 
-/* members[] and held[] hold n_members and n_held entries.  In a built
- * report those are every member and every held object; a report read from
- * JSON has only the ones the JSON listed (the first 1000), and the totals,
- * which the writers show, are n_members_total and n_held_total. */
+/* members[] and held[] hold n_members and n_held entries, at most
+ * OURO_REPORT_MAX_LISTED each, and the totals, which the writers show, are
+ * n_members_total and n_held_total.  A built report keeps the rest in
+ * members_past and held_past (NULL when there is no rest); a report read
+ * from JSON has only what the JSON listed. */
 typedef struct {
   gboolean          garbage;
   OuroReportObject *members;    /* in cycle order, canonical member first */
   guint             n_members;
   guint             n_members_total;
+  OuroReportBrief  *members_past; /* [n_members_total - n_members] when built */
   OuroReportEdge   *edges;      /* between described members, by source */
   guint             n_edges;
   gint              weak_edge;  /* index into edges; -1 when none */
   OuroReportObject *held;       /* garbage in no cycle that this one holds */
   guint             n_held;
   guint             n_held_total;
+  OuroReportBrief  *held_past;  /* [n_held_total - n_held] when built */
 } OuroReportCycle;
 
 typedef struct {

@@ -54,6 +54,8 @@ ouro_report_free (OuroReport *report)
         ouro_report_object_clear (&cycle->held[i]);
       g_free (cycle->members);
       g_free (cycle->held);
+      g_free (cycle->members_past);
+      g_free (cycle->held_past);
       g_free (cycle->edges);
     }
   for (guint i = 0; i < report->n_inconsistent; i++)
@@ -189,9 +191,11 @@ ouro_report_get_cycle_object (OuroReport *report,
   g_return_val_if_fail (report != NULL, NULL);
   g_return_val_if_fail (cycle < report->n_cycles, NULL);
   g_return_val_if_fail (index < report->cycles[cycle].n_members_total, NULL);
-  if (index >= report->cycles[cycle].n_members)
-    return NULL;
-  return report->cycles[cycle].members[index].object;
+  if (index < report->cycles[cycle].n_members)
+    return report->cycles[cycle].members[index].object;
+  if (report->cycles[cycle].members_past != NULL)
+    return report->cycles[cycle].members_past[index - report->cycles[cycle].n_members].object;
+  return NULL;
 }
 
 /**

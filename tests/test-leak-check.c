@@ -222,6 +222,49 @@ fingerprint_of (OuroScenarioFunc scenario)
   return fingerprint;
 }
 
+/* A garbage ring of 1500 nodes: the first 1000 members are listed in
+ * full, the rest kept briefly; the type of the last one is @user_data. */
+static void
+scenario_long_ring (gpointer user_data)
+{
+  enum { N = 1500 };
+  TestNode *nodes[N];
+
+  for (guint i = 0; i < N; i++)
+    nodes[i] = test_node_new (i == N - 1 ? user_data : "Ring", "ring");
+  for (guint i = 0; i < N; i++)
+    test_node_link (nodes[i], nodes[(i + 1) % N], "next");
+  for (guint i = 0; i < N; i++)
+    test_node_unref (nodes[i]);
+}
+
+static void
+scenario_long_ring_tail_a (gpointer user_data)
+{
+  scenario_long_ring ("TailA");
+}
+
+static void
+scenario_long_ring_tail_b (gpointer user_data)
+{
+  scenario_long_ring ("TailB");
+}
+
+/* Members past the listed thousand count in a fingerprint. */
+static void
+test_fingerprints_see_every_member (void)
+{
+  char *a = fingerprint_of (scenario_long_ring_tail_a);
+  char *b = fingerprint_of (scenario_long_ring_tail_b);
+  char *again = fingerprint_of (scenario_long_ring_tail_a);
+
+  g_assert_cmpstr (a, !=, b);
+  g_assert_cmpstr (a, ==, again);
+  g_free (a);
+  g_free (b);
+  g_free (again);
+}
+
 static void
 scenario_both_cycles (gpointer user_data)
 {
@@ -407,6 +450,7 @@ main (int    argc,
   g_test_add_func ("/leak-check/suppressions", test_suppressions);
   g_test_add_func ("/leak-check/malformed-suppressions", test_malformed_suppressions);
   g_test_add_func ("/leak-check/threshold-and-ignore", test_growth_threshold_and_ignore);
+  g_test_add_func ("/leak-check/fingerprints-see-every-member", test_fingerprints_see_every_member);
   g_test_add_func ("/leak-check/assert", test_assert);
   g_test_add_func ("/leak-check/assert/subprocess", test_assert_subprocess);
   g_test_add_func ("/leak-check/valgrind-malloc-leak", test_valgrind_malloc_leak);
