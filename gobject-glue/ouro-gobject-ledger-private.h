@@ -178,7 +178,9 @@ gboolean ouro_ledger_buffer_put       (OuroLedgerBuffer      *buffer,
 
 /* ---- ouro-gobject-ledger-symbols.c ------------------------------------ */
 
-/* Whether stacks come from libunwind (TRUE) or glibc's backtrace (). */
+/* Whether stacks come from libunwind (TRUE) or glibc's backtrace ()
+ * (libunwind not installed, or under valgrind or a sanitizer that
+ * intercepts __tls_get_addr: ouro-gobject-ledger-symbols.c says why). */
 gboolean ouro_ledger_capture_init     (void);
 /* Fills @frames with at most @depth return addresses, from the caller
  * whose return address is @return_address outward, leaving out the

@@ -7,8 +7,9 @@
  *  - capture: lock-free, on the thread taking the reference; libunwind
  *    (dlopen'd with RTLD_LOCAL, so that its _Unwind_* and backtrace
  *    symbols never interpose the program's, per-thread caching) or, without
- *    it or under valgrind, glibc's backtrace ().  Both unwind from DWARF
- *    CFI: no frame pointers needed.
+ *    it, under valgrind or under a sanitizer that intercepts
+ *    __tls_get_addr (see capture_tls_get_addr_intercepted ()), glibc's
+ *    backtrace ().  Both unwind from DWARF CFI: no frame pointers needed.
  *  - modules: a map of the executable mappings of /proc/self/maps, read
  *    again (at most once a second) when an address falls outside it; the
  *    caller holds the ledger lock.  It never takes the dynamic loader's
@@ -28,6 +29,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #ifdef HAVE_LIBUNWIND
@@ -104,6 +106,45 @@ capture_find_module (struct dl_phdr_info *info,
   return 0;
 }
 
+#ifdef HAVE_LIBUNWIND
+/* Whether the program's __tls_get_addr is not the dynamic linker's: a
+ * sanitizer runtime (ASan, LSan, TSan, MSan, HWASan) intercepts it.  Then
+ * libunwind is not loaded, for this reason:
+ *
+ * dlopen'd, libunwind's 16 bytes of TLS (unw_backtrace's per-thread
+ * trace cache) are a dynamic TLS block, which glibc (>= 2.25) mallocs,
+ * with the sanitizer's malloc, in each thread at its first unw_backtrace.
+ * The interceptor then guesses the block's bounds (DTLS_on_tls_get_addr).
+ * Runtimes without LLVM's fix of 2023 ("Fix tls_get_addr handling for
+ * glibc >=2.25"; google/sanitizers#1322), GCC 12's (Debian 12's) among
+ * them, take a block that starts 16 bytes past a page boundary for a
+ * glibc 2.19 one, and read the 16 bytes in front of it as its {size,
+ * start} header.
+ * Under ASan those are the chunk's own header: "start" is the
+ * allocation's context (thread id << 32 | stack id: on the main thread a
+ * small number), "size" about 2^36.  At exit LeakSanitizer scans that
+ * range as the thread's DTLS and its tracer dies at "start" ("Tracer
+ * caught signal 11: addr=0x298", "LeakSanitizer has encountered a fatal
+ * error") after every test passed; TSan would reset, MSan unpoison, the
+ * same range.  Where the block lands depends on every allocation before
+ * it, so whether and how often a run fails changes with unrelated code.
+ * Loaded at startup, libunwind's TLS would be static, but linked it would
+ * interpose the program's _Unwind_* functions; glibc's backtrace ()
+ * allocates no TLS.  When the dynamic linker cannot be told (ld.so run
+ * as a command), the sanitizers' common interface says. */
+static gboolean
+capture_tls_get_addr_intercepted (void)
+{
+  gpointer resolved = dlsym (RTLD_DEFAULT, "__tls_get_addr");
+  unsigned long interpreter = getauxval (AT_BASE);
+  Dl_info info;
+
+  if (resolved == NULL || interpreter == 0 || dladdr (resolved, &info) == 0)
+    return dlsym (RTLD_DEFAULT, "__sanitizer_print_stack_trace") != NULL;
+  return (guintptr) info.dli_fbase != (guintptr) interpreter;
+}
+#endif
+
 gboolean
 ouro_ledger_capture_init (void)
 {
@@ -113,19 +154,20 @@ ouro_ledger_capture_init (void)
 
 #ifdef HAVE_LIBUNWIND
       void *library = NULL;
+      gboolean avoid;
 
       /* libunwind checks that stack memory is readable by writing it to a
        * pipe, which memcheck reports as uninitialised bytes passed to
-       * write (): under valgrind, glibc's backtrace (). */
+       * write (): under valgrind, glibc's backtrace ().  Under a sanitizer
+       * that intercepts __tls_get_addr, the same: its dynamic TLS block
+       * can crash LeakSanitizer (capture_tls_get_addr_intercepted ()). */
+      avoid = capture_tls_get_addr_intercepted ();
 # ifdef HAVE_VALGRIND_MEMCHECK_H
-      if (!RUNNING_ON_VALGRIND)
+      avoid = avoid || RUNNING_ON_VALGRIND;
 # endif
+      if (!avoid)
         library = dlopen ("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
-# ifdef HAVE_VALGRIND_MEMCHECK_H
-      if (library == NULL && !RUNNING_ON_VALGRIND)
-# else
-      if (library == NULL)
-# endif
+      if (library == NULL && !avoid)
         library = dlopen ("libunwind.so", RTLD_NOW | RTLD_LOCAL);
       if (library != NULL)
         {

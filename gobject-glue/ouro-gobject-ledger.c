@@ -985,8 +985,9 @@ ouro_ledger_enable (guint    backtrace_depth,
   uses_libunwind = ouro_ledger_capture_init ();
   if (backtrace_depth > 1 && !uses_libunwind && g_once_init_enter (&unwind_warned))
     {
-      g_message ("ouro: backtrace=%u: libunwind is not available, so stacks come from glibc's "
-                 "backtrace (), about 15 times slower per reference taken",
+      g_message ("ouro: backtrace=%u: libunwind is not available (or not used: under valgrind "
+                 "or a sanitizer), so stacks come from glibc's backtrace (), about 15 times "
+                 "slower per reference taken",
                  backtrace_depth);
       g_once_init_leave (&unwind_warned, 1);
     }
