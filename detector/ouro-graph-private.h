@@ -75,6 +75,23 @@ typedef struct {
 gboolean ouro_graph_build (OuroGraph    *graph,
                            OuroRegistry *registry);
 
+/* ouro-graph-parallel.c: what ouro_graph_build () does for a graph of at
+ * least ouro_graph_get_parallel_min_nodes () nodes, on two threads.  After
+ * it, when it returns TRUE: as after graph_collect_edges () in
+ * ouro-graph.c, with every visit counted in @out_n_visits and
+ * @out_overflow set when edges past 32-bit numbers were dropped.  Returns
+ * FALSE, having done nothing, when it could not start its thread. */
+gboolean ouro_graph_collect_edges_parallel (OuroGraph          *graph,
+                                            const OuroRegistry *registry,
+                                            guint64            *out_n_visits,
+                                            gboolean           *out_overflow);
+
+/* The smallest graph built on two threads (on a machine with 2 CPUs or
+ * more); G_MAXUINT32: never.  Tests lower it to run both builds on small
+ * graphs. */
+guint32  ouro_graph_get_parallel_min_nodes (void);
+void     ouro_graph_set_parallel_min_nodes (guint32 n_nodes);
+
 /* After it: cycle_of, cycle_nodes, cycle_start and n_cycles describe the
  * cycles among the nodes for which OURO_NODE_LIVE is clear, or among all
  * nodes when @include_live.  Requires n_garbage; when nothing is to be
@@ -106,6 +123,29 @@ ouro_graph_fingerprint (guint64  fingerprint,
 {
   return (fingerprint ^ (guint64) (guintptr) target) * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
          + G_GUINT64_CONSTANT (0x632be59bd9b4e019);
+}
+
+static inline const OuroClass *
+ouro_graph_class (const OuroGraph *graph,
+                  guint32          node);
+
+/* Reads node @v: its refcount into nodes[], its references through @visit.
+ * The next objects are the next misses: one a few ahead is requested. */
+static inline void
+ouro_graph_read_node (OuroGraph     *graph,
+                      guint32        v,
+                      OuroVisitFunc  visit,
+                      gpointer       user_data)
+{
+  gpointer object = graph->objects[v];
+  const OuroClass *klass = ouro_graph_class (graph, v);
+
+#if defined(__GNUC__)
+  if (v + 4 < graph->n_nodes)
+    __builtin_prefetch (graph->objects[v + 4], 0, 3);
+#endif
+  graph->nodes[v].refcount = klass->get_refcount (object);
+  klass->traverse (object, visit, user_data);
 }
 
 static inline const OuroClass *

@@ -223,16 +223,9 @@ graph_collect_edges (GraphBuilder *builder)
    * are in edge_target or in the batch. */
   for (guint32 v = 0; v < n; v++)
     {
-      gpointer object = graph->objects[v];
-      const OuroClass *klass = ouro_graph_class (graph, v);
-
-      /* The object itself is the next miss: ask for one a few ahead. */
-      if (v + 4 < n)
-        graph_prefetch (graph->objects[v + 4]);
       builder->node = v;
       builder->fingerprint = OURO_GRAPH_FINGERPRINT_SEED;
-      graph->nodes[v].refcount = klass->get_refcount (object);
-      klass->traverse (object, graph_visit, builder);
+      ouro_graph_read_node (graph, v, graph_visit, builder);
       graph->fingerprint[v] = builder->fingerprint;
     }
 
@@ -242,6 +235,39 @@ graph_collect_edges (GraphBuilder *builder)
   while (builder->next_start <= n)
     graph->edge_start[builder->next_start++] = graph->n_edges;
   return TRUE;
+}
+
+/* Below it a second thread costs more than it saves: starting it takes
+ * ~50-100 us, and a graph this small resolves from the caches anyway. */
+#define GRAPH_PARALLEL_MIN_NODES 65536
+
+static guint32 graph_parallel_min_nodes = GRAPH_PARALLEL_MIN_NODES;
+
+guint32
+ouro_graph_get_parallel_min_nodes (void)
+{
+  return g_atomic_int_get ((gint *) &graph_parallel_min_nodes);
+}
+
+void
+ouro_graph_set_parallel_min_nodes (guint32 n_nodes)
+{
+  g_atomic_int_set ((gint *) &graph_parallel_min_nodes, (gint) n_nodes);
+}
+
+/* Whether @n nodes are worth a second thread on this machine. */
+static gboolean
+graph_wants_parallel (guint32 n)
+{
+  static gsize n_processors_once;
+  static guint n_processors;
+
+  if (g_once_init_enter (&n_processors_once))
+    {
+      n_processors = g_get_num_processors ();
+      g_once_init_leave (&n_processors_once, 1);
+    }
+  return n_processors >= 2 && n >= ouro_graph_get_parallel_min_nodes ();
 }
 
 /* The arrays of the last graph cleared; under the registry lock. */
@@ -321,7 +347,11 @@ ouro_graph_build (OuroGraph    *graph,
   builder->graph = graph;
   builder->registry = registry;
 
-  built = graph_collect_edges (builder);
+  if (graph_wants_parallel (n)
+      && ouro_graph_collect_edges_parallel (graph, registry, &builder->n_visits, &builder->overflow))
+    built = builder->n_visits < G_MAXUINT32 && !builder->overflow;
+  else
+    built = graph_collect_edges (builder);
   if (!built)
     {
       g_critical ("ouro_scan: %" G_GUINT64_FORMAT " references exceed what one scan "

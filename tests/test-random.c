@@ -1115,6 +1115,38 @@ test_random_over_report (void)
   random_run (4000000, RANDOM_OVER, random_check_over);
 }
 
+/* The same graphs, each built on two threads (ouro-graph-parallel.c):
+ * chunks resolved by either thread, untracked extra visits squeezed out. */
+static void
+random_run_two_threads (guint32          base_seed,
+                        RandomMode       mode,
+                        RandomCheckFunc  check)
+{
+  guint32 before = ouro_graph_get_parallel_min_nodes ();
+
+  ouro_graph_set_parallel_min_nodes (0);
+  random_run (base_seed, mode, check);
+  ouro_graph_set_parallel_min_nodes (before);
+}
+
+static void
+test_random_two_threads_garbage (void)
+{
+  random_run_two_threads (7000000, RANDOM_EXACT, random_check_exact_garbage);
+}
+
+static void
+test_random_two_threads_all_cycles (void)
+{
+  random_run_two_threads (8000000, RANDOM_EXACT, random_check_exact_all_cycles);
+}
+
+static void
+test_random_two_threads_over_report (void)
+{
+  random_run_two_threads (9000000, RANDOM_OVER, random_check_over);
+}
+
 static void
 test_random_deterministic (void)
 {
@@ -1137,6 +1169,9 @@ main (int    argc,
   g_test_add_func ("/random/under-report", test_random_under_report);
   g_test_add_func ("/random/over-report", test_random_over_report);
   g_test_add_func ("/random/deterministic", test_random_deterministic);
+  g_test_add_func ("/random/two-threads/garbage", test_random_two_threads_garbage);
+  g_test_add_func ("/random/two-threads/all-cycles", test_random_two_threads_all_cycles);
+  g_test_add_func ("/random/two-threads/over-report", test_random_two_threads_over_report);
 
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
  * then releases what is left through ouro_collect() so the registry is
  * empty for the next test.
  */
+#include "ouro-graph-private.h"
 #include "test-node.h"
 
 static OuroReport *
@@ -390,6 +391,87 @@ test_untracked_target_hook (void)
   test_node_unref (a);
   test_node_unref (b);
   collect_all ();
+}
+
+/* A graph built on two threads (ouro-graph-parallel.c) reports exactly
+ * what the one-thread build does: 20,000 nodes with 8 NULL or untracked
+ * visits each span many chunks, wrap the worker's ring, make the scanning
+ * thread resolve chunks itself and grow the edge array while the worker
+ * holds chunks; every untracked visit reaches the class's hook, on the
+ * scanning thread. */
+static guint two_threads_hook_calls;
+static GThread *two_threads_scanning_thread;
+
+static void
+count_untracked_target (gpointer object,
+                        gpointer target)
+{
+  g_assert_true (g_thread_self () == two_threads_scanning_thread);
+  two_threads_hook_calls++;
+}
+
+static char *
+scan_to_json (guint32  parallel_min_nodes,
+              guint   *out_hook_calls)
+{
+  OuroReport *report;
+  char *json;
+
+  ouro_graph_set_parallel_min_nodes (parallel_min_nodes);
+  two_threads_hook_calls = 0;
+  two_threads_scanning_thread = g_thread_self ();
+  report = scan (OURO_SCAN_GARBAGE | OURO_SCAN_ALL_CYCLES);
+  *out_hook_calls = two_threads_hook_calls;
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 10000);
+  json = ouro_report_to_json (report);
+  ouro_report_free (report);
+  return json;
+}
+
+static void
+test_two_threads_same_report (void)
+{
+  enum { N = 20000, HALF = N / 2 };
+  OuroClass hooked = test_node_class;
+  static int outside[4];
+  guint32 before = ouro_graph_get_parallel_min_nodes ();
+  TestNode **nodes = g_new (TestNode *, N);
+  char *serial, *parallel;
+  guint serial_calls, parallel_calls;
+
+  hooked.untracked_target = count_untracked_target;
+  /* Two rings of HALF, each node also holding one node of its own ring
+   * at random; the first ring is held from outside, the second garbage. */
+  for (guint i = 0; i < N; i++)
+    {
+      nodes[i] = test_node_new ("Node", "n");
+      ouro_untrack (nodes[i]);
+      ouro_track (nodes[i], &hooked);
+    }
+  for (guint i = 0; i < N; i++)
+    {
+      guint ring = i / HALF * HALF;
+
+      test_node_link (nodes[i], nodes[ring + (i + 1) % HALF], "next");
+      test_node_link (nodes[i], nodes[ring + g_test_rand_int_range (0, HALF)], "random");
+      for (guint k = 0; k < 8; k++)
+        test_node_visit_also (nodes[i], k % 2 ? NULL : &outside[(i + k) % 4]);
+    }
+  for (guint i = 1; i < N; i++)
+    test_node_unref (nodes[i]);
+
+  serial = scan_to_json (G_MAXUINT32, &serial_calls);
+  parallel = scan_to_json (0, &parallel_calls);
+  ouro_graph_set_parallel_min_nodes (before);
+  g_assert_cmpuint (serial_calls, ==, 4 * N);
+  g_assert_cmpuint (parallel_calls, ==, serial_calls);
+  g_assert_cmpstr (parallel, ==, serial);
+  g_free (serial);
+  g_free (parallel);
+
+  test_node_unref (nodes[0]);
+  collect_all ();
+  g_free (nodes);
 }
 
 /* Targets resolve in batches: a hub whose edges span several batches,
@@ -810,6 +892,7 @@ main (int    argc,
   g_test_add_func ("/scan/untracked-and-null-targets", test_untracked_and_null_targets);
   g_test_add_func ("/scan/untracked-target-hook", test_untracked_target_hook);
   g_test_add_func ("/scan/many-edges-across-batches", test_many_edges_across_batches);
+  g_test_add_func ("/scan/two-threads/same-report", test_two_threads_same_report);
   g_test_add_func ("/scan/confirmation/refcount-changed", test_confirmation_refcount_changed);
   g_test_add_func ("/scan/confirmation/references-changed", test_confirmation_references_changed);
   g_test_add_func ("/scan/confirmation/untracked-changed", test_confirmation_untracked_changed);
