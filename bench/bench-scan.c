@@ -32,6 +32,7 @@
 
 #include <ouro.h>
 
+#include "ouro-graph-private.h"
 #include "ouro-registry-private.h"
 
 #include "bench-common.h"
@@ -453,7 +454,9 @@ scan_print_tables (GArray     *sizes,
                    gboolean    have_cpython)
 {
   g_print ("\nscan: ouro_scan (OURO_SCAN_GARBAGE) + ouro_report_free (), against "
-           "gc.collect (); ratio = CPython ms / Ouro ms (above 1: Ouro faster)\n\n");
+           "gc.collect (); ratio = CPython ms / Ouro ms (above 1: Ouro faster); "
+           "graphs of %u nodes or more built on two threads\n\n",
+           ouro_graph_get_parallel_min_nodes ());
   g_print ("| variant | N | edges | Ouro min ms | Ouro median ms | Ouro ns/edge (min) "
            "| CPython min ms | CPython median ms | CPython ns/edge (min) "
            "| ratio (min) | ratio (median) |\n");
@@ -591,7 +594,7 @@ main (int    argc,
   g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean quick = FALSE, no_cpython = FALSE, have_cpython = FALSE;
+  gboolean quick = FALSE, no_cpython = FALSE, have_cpython = FALSE, one_thread = FALSE;
   gboolean run_variant[SCAN_N_VARIANTS] = { TRUE, TRUE };
   gint repeats_option = 0;
   GOptionEntry entries[] = {
@@ -603,6 +606,8 @@ main (int    argc,
       "Timed runs per graph (default 7 up to 100k, 5 up to 1M, 3 above)", "N" },
     { "variant", 0, 0, G_OPTION_ARG_STRING, &variant_text,
       "live, garbage or both (default both)", "VARIANT" },
+    { "one-thread", 0, 0, G_OPTION_ARG_NONE, &one_thread,
+      "Build every graph on the scanning thread alone (no second thread)", NULL },
     { "no-cpython", 0, 0, G_OPTION_ARG_NONE, &no_cpython,
       "Skip the CPython gc.collect() baseline", NULL },
     { "python", 0, 0, G_OPTION_ARG_FILENAME, &python_option,
@@ -647,6 +652,8 @@ main (int    argc,
         }
     }
 
+  if (one_thread)
+    ouro_graph_set_parallel_min_nodes (G_MAXUINT32);
   bench_print_machine ("bench-scan");
 
   results = g_new0 (ScanResult, sizes->len * SCAN_N_VARIANTS);
