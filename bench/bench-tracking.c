@@ -256,6 +256,23 @@ weakref_get_n_tracked (void)
 
 /* ---- measuring (the child process) ------------------------------------ */
 
+/* --cpu-time: hot and alive timed in the measuring thread's CPU time
+ * (system time, page faults included) instead of wall time.  On a machine
+ * shared with other work, the time others hold the CPU is left out, the
+ * cache they evict is not. */
+static gboolean tracking_cpu_time;
+
+static gint64
+tracking_now_ns (void)
+{
+  struct timespec now;
+
+  if (!tracking_cpu_time)
+    return bench_now_ns ();
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
+  return (gint64) now.tv_sec * G_GINT64_CONSTANT (1000000000) + now.tv_nsec;
+}
+
 typedef struct {
   TrackingMode mode;
   GType        type;
@@ -291,11 +308,11 @@ static double
 tracking_run_hot (const TrackingSetup *setup,
                   guint                iterations)
 {
-  gint64 start = bench_now_ns ();
+  gint64 start = tracking_now_ns ();
 
   for (guint i = 0; i < iterations; i++)
     g_object_unref (tracking_new (setup));
-  return (double) (bench_now_ns () - start) / iterations;
+  return (double) (tracking_now_ns () - start) / iterations;
 }
 
 /* Creates @n objects, then unrefs them in creation order.  After it:
@@ -314,17 +331,17 @@ tracking_run_alive (const TrackingSetup *setup,
   guint during, after;
   gint64 start;
 
-  start = bench_now_ns ();
+  start = tracking_now_ns ();
   for (guint i = 0; i < n; i++)
     objects[i] = tracking_new (setup);
-  *create_ns = (double) (bench_now_ns () - start) / n;
+  *create_ns = (double) (tracking_now_ns () - start) / n;
 
   during = tracking_get_n_tracked (setup) - before;
 
-  start = bench_now_ns ();
+  start = tracking_now_ns ();
   for (guint i = 0; i < n; i++)
     g_object_unref (objects[i]);
-  *unref_ns = (double) (bench_now_ns () - start) / n;
+  *unref_ns = (double) (tracking_now_ns () - start) / n;
 
   after = tracking_get_n_tracked (setup);
   g_free (objects);
@@ -504,6 +521,40 @@ tracking_lookup (const char *const *names,
   return -1;
 }
 
+/* Returns the set of @names (bit i for names[i]) that @text, the
+ * comma-separated value of --@option, lists; 0 with @error set when it
+ * lists another word. */
+static guint
+tracking_parse_list (const char        *text,
+                     const char        *option,
+                     const char *const *names,
+                     guint              n_names,
+                     GError           **error)
+{
+  g_auto(GStrv) words = g_strsplit (text, ",", -1);
+  guint mask = 0;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      int found = tracking_lookup (names, n_names, g_strstrip (words[i]));
+
+      if (found < 0)
+        {
+          g_autoptr(GString) known = g_string_new (NULL);
+
+          for (guint n = 0; n < n_names; n++)
+            g_string_append_printf (known, "%s%s", n == 0 ? "" : ", ", names[n]);
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--%s takes %s, not '%s'", option, known->str, words[i]);
+          return 0;
+        }
+      mask |= 1u << found;
+    }
+  if (mask == 0)
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s lists nothing", option);
+  return mask;
+}
+
 /* Runs @program as the measuring process of @mode and adds its samples to
  * @results. */
 static gboolean
@@ -524,7 +575,8 @@ tracking_spawn (const char       *program,
   g_auto(GStrv) lines = NULL;
   const char *argv[] = {
     program, "--mode", tracking_mode_names[mode], "--types", types_text, "--cases", cases_text,
-    "--iterations", iterations_text, "--alive", alive_text, NULL
+    "--iterations", iterations_text, "--alive", alive_text,
+    tracking_cpu_time ? "--cpu-time" : NULL, NULL
   };
   guint n_samples = 0, n_expected = 0;
   int status;
@@ -597,8 +649,9 @@ tracking_print_tables (TrackingResults *results,
   g_print ("\ntracking: g_object_new () + g_object_unref (), ns per object; hot = %s "
            "create+unref in a row; alive = %s created, then unrefed in creation order; "
            "threads = %d threads sharing hot's objects (wall ns / objects per thread); "
-           "min and median of %u processes per mode; ratio = mode / untracked\n\n",
-           iterations_text, alive_text, TRACKING_N_THREADS, rounds);
+           "min and median of %u processes per mode; ratio = mode / untracked%s\n\n",
+           iterations_text, alive_text, TRACKING_N_THREADS, rounds,
+           tracking_cpu_time ? "; hot and alive in thread CPU time (--cpu-time)" : "");
   g_print ("| type | case | untracked min | untracked median | ouro min | ouro median "
            "| ouro ratio (min) | ouro ratio (median) | weakref min | weakref median "
            "| weakref ratio (min) | weakref ratio (median) |\n");
@@ -615,8 +668,11 @@ tracking_print_tables (TrackingResults *results,
         for (guint m = TRACKING_MODE_OURO; m <= TRACKING_MODE_WEAKREF; m++)
           {
             tracking_stats (results, m, t, c, &stats);
-            g_print (" %.1f | %.1f | %.2fx | %.2fx |", stats.min, stats.median,
-                     stats.min / base.min, stats.median / base.median);
+            if (stats.n == 0)
+              g_print (" - | - | - | - |");   /* not in --modes */
+            else
+              g_print (" %.1f | %.1f | %.2fx | %.2fx |", stats.min, stats.median,
+                       stats.min / base.min, stats.median / base.median);
           }
         g_print ("\n");
       }
@@ -655,7 +711,7 @@ tracking_print_tables (TrackingResults *results,
 
       tracking_stats (results, TRACKING_MODE_UNTRACKED, TRACKING_TYPE_OBJECT, which, &base);
       tracking_stats (results, TRACKING_MODE_OURO, TRACKING_TYPE_OBJECT, which, &stats);
-      if (base.n == 0)
+      if (base.n == 0 || stats.n == 0)
         continue;
       by_min = stats.min / base.min;
       by_median = stats.median / base.median;
@@ -673,6 +729,7 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *mode_text = NULL;
+  g_autofree char *modes_text = NULL;
   g_autofree char *cases_text = NULL;
   g_autofree char *types_text = NULL;
   g_autofree char *self = NULL;
@@ -695,14 +752,21 @@ main (int    argc,
       "Comma-separated: hot, alive, threads (default all)", "LIST" },
     { "types", 't', 0, G_OPTION_ARG_STRING, &types_text,
       "Comma-separated: GObject, BenchItem (default both)", "LIST" },
+    { "modes", 'm', 0, G_OPTION_ARG_STRING, &modes_text,
+      "Comma-separated: tracked, weakref, noglue (default all; untracked always runs)", "LIST" },
+    { "cpu-time", 0, 0, G_OPTION_ARG_NONE, &tracking_cpu_time,
+      "Time hot and alive in the measuring thread's CPU time, not wall time "
+      "(leaves out the time other processes hold the CPU)", NULL },
     { "mode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &mode_text,
       "Measure in this process: untracked, tracked, weakref (or noglue, in "
       TRACKING_NO_GLUE_PROGRAM ")", "MODE" },
     G_OPTION_ENTRY_NULL
   };
+  TrackingMode modes[TRACKING_N_MODES];
+  guint mode_mask;
   guint iterations, n_alive, rounds, n_modes;
-  TrackingRuns runs = 0;
-  guint type_mask = 0;
+  TrackingRuns runs;
+  guint type_mask;
 
   /* '.' decimal points always: the children's lines are read with sscanf. */
   setlocale (LC_ALL, "");
@@ -726,43 +790,25 @@ main (int    argc,
   rounds = rounds_option > 0 ? (guint) rounds_option
          : quick ? TRACKING_QUICK_ROUNDS : TRACKING_DEFAULT_ROUNDS;
 
+  /* The children get the same lists. */
   if (cases_text == NULL)
     cases_text = g_strdup ("hot,alive,threads");
-  {
-    g_auto(GStrv) names = g_strsplit (cases_text, ",", -1);
-
-    for (guint i = 0; names[i] != NULL; i++)
-      {
-        int run = tracking_lookup (tracking_run_names, G_N_ELEMENTS (tracking_run_names),
-                                   g_strstrip (names[i]));
-
-        if (run < 0)
-          {
-            g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "--cases takes hot, alive and threads, not '%s'", names[i]);
-            goto fail;
-          }
-        runs |= 1 << run;
-      }
-  }
   if (types_text == NULL)
     types_text = g_strdup ("GObject,BenchItem");
-  {
-    g_auto(GStrv) names = g_strsplit (types_text, ",", -1);
-
-    for (guint i = 0; names[i] != NULL; i++)
-      {
-        int type = tracking_lookup (tracking_type_names, TRACKING_N_TYPES, g_strstrip (names[i]));
-
-        if (type < 0)
-          {
-            g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "--types takes GObject and BenchItem, not '%s'", names[i]);
-            goto fail;
-          }
-        type_mask |= 1u << type;
-      }
-  }
+  runs = tracking_parse_list (cases_text, "cases", tracking_run_names,
+                              G_N_ELEMENTS (tracking_run_names), &error);
+  if (runs == 0)
+    goto fail;
+  type_mask = tracking_parse_list (types_text, "types", tracking_type_names, TRACKING_N_TYPES,
+                                   &error);
+  if (type_mask == 0)
+    goto fail;
+  /* Every ratio is to untracked: it always runs. */
+  mode_mask = tracking_parse_list (modes_text != NULL ? modes_text : "tracked,weakref,noglue",
+                                   "modes", tracking_mode_names, TRACKING_N_MODES, &error);
+  if (mode_mask == 0)
+    goto fail;
+  mode_mask |= 1u << TRACKING_MODE_UNTRACKED;
 
   if (mode_text != NULL)
     {
@@ -796,13 +842,15 @@ main (int    argc,
   }
 
   bench_print_machine ("bench-tracking");
-  /* The noglue mode is last: without its program, the others still run. */
-  n_modes = TRACKING_N_MODES;
-  if (!g_file_test (no_glue, G_FILE_TEST_IS_EXECUTABLE))
+  if ((mode_mask & (1u << TRACKING_MODE_NO_GLUE)) && !g_file_test (no_glue, G_FILE_TEST_IS_EXECUTABLE))
     {
       g_print ("noglue: skipped (no %s)\n", no_glue);
-      n_modes--;
+      mode_mask &= ~(1u << TRACKING_MODE_NO_GLUE);
     }
+  n_modes = 0;
+  for (guint m = 0; m < TRACKING_N_MODES; m++)
+    if (mode_mask & (1u << m))
+      modes[n_modes++] = m;
 
   tracking_results_init (&results);
   for (guint r = 0; r < rounds; r++)
@@ -810,7 +858,7 @@ main (int    argc,
       {
         /* Rotating the order spreads slow phases of the machine over the
          * modes. */
-        TrackingMode mode = (r + i) % n_modes;
+        TrackingMode mode = modes[(r + i) % n_modes];
         const char *program = mode == TRACKING_MODE_NO_GLUE ? no_glue : self;
 
         g_printerr ("tracking: round %u/%u, %s\n", r + 1, rounds, tracking_mode_names[mode]);
