@@ -14,7 +14,13 @@ G_BEGIN_DECLS
 /* The registry keeps objects in tracking order in parallel arrays indexed
  * by position; a position whose object is NULL is a tombstone left by
  * ouro_untrack() until the next compaction.  An open-addressing index maps
- * an object pointer to its position. */
+ * an object pointer to its position.
+ *
+ * The index, as the scan reads it after ouro_registry_compact_unlocked():
+ * slots[] of position + 1, 0 for an empty slot, nothing else; an object's
+ * probe run starts at ouro_pointer_hash (object, slot_shift) and goes on
+ * by linear probing (mask n_slots - 1) up to its entry, every slot before
+ * it full. */
 typedef struct {
   gpointer         *objects;     /* [capacity]; NULL = tombstone */
   guint16          *class_ids;   /* [capacity]; index into classes */
@@ -27,6 +33,9 @@ typedef struct {
   guint32          *slots;       /* [n_slots]; position + 1, 0 = empty */
   guint32           n_slots;     /* a power of two, or 0 */
   guint             slot_shift;  /* 64 - log2 (n_slots) */
+  guint32           slot_room;   /* empty slots a track may still fill before
+                                  * the index is over 3/4 full and must be
+                                  * rebuilt */
 
   const OuroClass **classes;     /* [n_classes] */
   guint             n_classes;

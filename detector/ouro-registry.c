@@ -20,6 +20,10 @@
  * O(1) amortised, the arrays at most 2.5 positions per live object, and the
  * tracking order intact, which the scan uses as its deterministic node
  * order.
+ *
+ * ouro_track () and ouro_untrack () are one inlined fast path each (the
+ * common case: a free lock, a known class, room in the arrays and the
+ * index), with everything rarer out of line.
  */
 #include "config.h"
 
@@ -59,8 +63,13 @@ typedef struct {
 static int           registry_lock_word;
 static OuroRegistry  registry;
 static GArray       *registry_deferred;   /* RegistryDeferred, under the lock */
-/* initial-exec: every track and untrack reads it, and the default model
- * costs a __tls_get_addr call per read in a shared library. */
+/* The class of the last track and its id, under the lock: a program tracks
+ * one class after another, so the fast path compares one pointer. */
+static const OuroClass *registry_last_class;
+static guint16          registry_last_class_id;
+/* initial-exec: the default model costs a __tls_get_addr call per read in
+ * a shared library.  Read only when the lock is found held: a thread that
+ * scans holds it. */
 static _Thread_local gboolean registry_scanning_here __attribute__ ((tls_model ("initial-exec")));
 
 /* ---- the lock ---------------------------------------------------------- */
@@ -94,14 +103,21 @@ registry_lock_wait (void)
     }
 }
 
+/* Returns whether this thread took the lock; never waits. */
+static inline gboolean
+registry_lock_try (void)
+{
+  int expected = 0;
+
+  return __atomic_compare_exchange_n (&registry_lock_word, &expected, 1, FALSE,
+                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 /* After it: this thread holds the lock. */
 static inline void
 registry_lock_acquire (void)
 {
-  int expected = 0;
-
-  if (G_UNLIKELY (!__atomic_compare_exchange_n (&registry_lock_word, &expected, 1, FALSE,
-                                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+  if (G_UNLIKELY (!registry_lock_try ()))
     registry_lock_wait ();
 }
 
@@ -116,16 +132,33 @@ registry_lock_release (void)
     }
 }
 
+/* Takes the lock for ouro_track () and ouro_untrack ().  Returns FALSE
+ * without it when this thread holds it already for a scan: the caller
+ * defers its request.  (The thread-local flag is read only when the lock
+ * is found held, since a scanning thread holds it.) */
+static inline gboolean
+registry_lock_for_change (void)
+{
+  if (G_LIKELY (registry_lock_try ()))
+    return TRUE;
+  if (registry_scanning_here)
+    return FALSE;
+  registry_lock_wait ();
+  return TRUE;
+}
+
 /* ---- the index -------------------------------------------------------- */
 
 /* After it: the index holds every live position and nothing else, in the
- * smallest power of two of slots that holds @n_live at load at most 3/4
- * (so a rebuild for growth doubles the table: load 3/8 after it). */
+ * smallest power of two of slots that holds @n_live at
+ * load at most 3/4 (so a rebuild for growth doubles the table: load 3/8
+ * after it). */
 static void
 registry_rebuild_index (guint32 n_live)
 {
   guint32 n_slots = REGISTRY_MIN_SLOTS;
   guint log2 = 6;
+  guint32 n_entries = 0;
 
   while ((guint64) n_live * 4 > (guint64) n_slots * 3)
     {
@@ -150,12 +183,18 @@ registry_rebuild_index (guint32 n_live)
       while (registry.slots[slot] != 0)
         slot = (slot + 1) & (n_slots - 1);
       registry.slots[slot] = position + 1;
+      n_entries++;
     }
+  registry.slot_room = (guint32) ((guint64) n_slots * 3 / 4) - n_entries;
 }
 
-/* Returns the slot holding @object, or the empty slot where it would go. */
+/* Returns the slot holding @object (*@free_slot then the same), or
+ * G_MAXUINT32 when it is not in the index; then *@free_slot is where a
+ * track puts it: the empty slot that ends its probe run.  Requires
+ * n_slots > 0. */
 static inline guint32
-registry_find_slot (gpointer object)
+registry_find_slot (gpointer  object,
+                    guint32  *free_slot)
 {
   guint32 mask = registry.n_slots - 1;
   guint32 slot = ouro_pointer_hash (object, registry.slot_shift);
@@ -163,10 +202,18 @@ registry_find_slot (gpointer object)
   /* Invariant: no slot probed so far holds @object. */
   for (;;)
     {
-      guint32 entry = registry.slots[slot];
+      guint32 value = registry.slots[slot];
 
-      if (entry == 0 || registry.objects[entry - 1] == object)
-        return slot;
+      if (value == 0)
+        {
+          *free_slot = slot;
+          return G_MAXUINT32;
+        }
+      if (registry.objects[value - 1] == object)
+        {
+          *free_slot = slot;
+          return slot;
+        }
       slot = (slot + 1) & mask;
     }
 }
@@ -174,24 +221,37 @@ registry_find_slot (gpointer object)
 guint32
 ouro_registry_lookup_unlocked (gpointer object)
 {
-  guint32 entry;
+  guint32 slot, free_slot;
 
   if (registry.n_slots == 0 || object == NULL)
     return OURO_REGISTRY_NO_POSITION;
-  entry = registry.slots[registry_find_slot (object)];
-  return entry == 0 ? OURO_REGISTRY_NO_POSITION : entry - 1;
+  slot = registry_find_slot (object, &free_slot);
+  return slot == G_MAXUINT32 ? OURO_REGISTRY_NO_POSITION : registry.slots[slot] - 1;
 }
 
-/* Backward-shift deletion: after it, every remaining entry is still
- * reachable from its home slot without crossing an empty slot. */
-static void
+/* Puts the entry of @position into @slot, which registry_find_slot ()
+ * returned as free.  Requires slot_room > 0. */
+static inline void
+registry_index_put (guint32 slot,
+                    guint32 position)
+{
+  registry.slot_room--;
+  registry.slots[slot] = position + 1;
+}
+
+/* Backward-shift deletion of the entry in @slot: after it, every remaining
+ * entry is still reachable from its home slot without crossing an empty
+ * slot. */
+static inline void
 registry_index_remove (guint32 slot)
 {
   guint32 mask = registry.n_slots - 1;
   guint32 hole = slot;
   guint32 next = (slot + 1) & mask;
 
-  while (registry.slots[next] != 0)
+  /* Invariant: the entries between @slot and @next that could move back
+   * have; @hole is the one slot among them left empty. */
+  while (G_UNLIKELY (registry.slots[next] != 0))
     {
       gpointer object = registry.objects[registry.slots[next] - 1];
       guint32 home = ouro_pointer_hash (object, registry.slot_shift);
@@ -206,33 +266,41 @@ registry_index_remove (guint32 slot)
       next = (next + 1) & mask;
     }
   registry.slots[hole] = 0;
+  registry.slot_room++;
 }
 
 /* ---- classes ---------------------------------------------------------- */
 
 /* Returns the id of @klass, registering it on first use; G_MAXUINT when the
- * class table is full. */
+ * class table is full.  After it (unless full): @klass is the last class. */
 static guint
 registry_class_id (const OuroClass *klass)
 {
-  static guint last_id;
+  guint id;
 
-  if (last_id < registry.n_classes && registry.classes[last_id] == klass)
-    return last_id;
+  if (klass == registry_last_class)
+    return registry_last_class_id;
 
-  for (guint id = 0; id < registry.n_classes; id++)
+  for (id = 0; id < registry.n_classes; id++)
     if (registry.classes[id] == klass)
-      return last_id = id;
+      break;
 
-  if (registry.n_classes >= REGISTRY_MAX_CLASSES)
-    return G_MAXUINT;
+  if (id == registry.n_classes)
+    {
+      if (registry.n_classes >= REGISTRY_MAX_CLASSES)
+        return G_MAXUINT;
 
-  /* The first object of a class: from here on a fork () must leave the
-   * child's registry usable (ouro-fork.c).  Once per class, not per track. */
-  ouro_fork_ensure_handlers ();
-  registry.classes = g_renew (const OuroClass *, registry.classes, registry.n_classes + 1);
-  registry.classes[registry.n_classes] = klass;
-  return last_id = registry.n_classes++;
+      /* The first object of a class: from here on a fork () must leave the
+       * child's registry usable (ouro-fork.c).  Once per class, not per
+       * track. */
+      ouro_fork_ensure_handlers ();
+      registry.classes = g_renew (const OuroClass *, registry.classes, registry.n_classes + 1);
+      registry.classes[registry.n_classes++] = klass;
+    }
+
+  registry_last_class = klass;
+  registry_last_class_id = (guint16) id;
+  return id;
 }
 
 /* ---- positions -------------------------------------------------------- */
@@ -268,8 +336,11 @@ registry_compact_finish (guint32 n_live)
   return FALSE;
 }
 
-void
-ouro_registry_compact_unlocked (void)
+/* Removes the tombstones.  After it: positions 0..n_positions-1 are
+ * exactly the tracked objects, in tracking order, and the index maps each
+ * to its new position. */
+static G_GNUC_NO_INLINE void
+registry_compact_positions (void)
 {
   guint32 n_old = registry.n_positions;
   guint32 *new_position;
@@ -320,13 +391,20 @@ ouro_registry_compact_unlocked (void)
   g_free (new_position);
 }
 
-static void
+void
+ouro_registry_compact_unlocked (void)
+{
+  registry_compact_positions ();
+}
+
+/* Everything ouro_track () does not do inline: the first track, a new
+ * class, a full index or full arrays, a tracked object's new class. */
+static G_GNUC_NO_INLINE void
 registry_track_unlocked (gpointer         object,
                          const OuroClass *klass)
 {
   guint class_id = registry_class_id (klass);
-  guint32 n_live = registry.n_positions - registry.n_dead;
-  guint32 slot;
+  guint32 slot, free_slot;
 
   if (class_id == G_MAXUINT)
     {
@@ -336,31 +414,34 @@ registry_track_unlocked (gpointer         object,
       return;
     }
 
-  if (registry.n_slots == 0 || (guint64) (n_live + 1) * 4 > (guint64) registry.n_slots * 3)
+  if (registry.n_slots > 0)
     {
-      /* A compaction rebuilds the index too; rebuild only if still full. */
-      ouro_registry_compact_unlocked ();
-      if (registry.n_slots == 0 || (guint64) (n_live + 1) * 4 > (guint64) registry.n_slots * 3)
-        registry_rebuild_index (n_live + 1);
-    }
-
-  slot = registry_find_slot (object);
-  if (registry.slots[slot] != 0)
-    {
-      /* Already tracked: tracking again only changes its class. */
-      registry.class_ids[registry.slots[slot] - 1] = class_id;
-      return;
+      slot = registry_find_slot (object, &free_slot);
+      if (slot != G_MAXUINT32)
+        {
+          /* Already tracked: tracking again only changes its class. */
+          registry.class_ids[registry.slots[slot] - 1] = class_id;
+          return;
+        }
     }
 
   if (registry.n_positions == G_MAXUINT32 - 1)
     {
-      ouro_registry_compact_unlocked ();
+      registry_compact_positions ();
       if (registry.n_positions == G_MAXUINT32 - 1)
         {
           g_critical ("ouro_track: registry full; object %p is not tracked", object);
           return;
         }
-      slot = registry_find_slot (object);
+    }
+
+  if (registry.slot_room == 0)
+    {
+      /* A compaction that shrinks the index rebuilds it; rebuild only if
+       * still full. */
+      registry_compact_positions ();
+      if (registry.slot_room == 0)
+        registry_rebuild_index (registry.n_positions - registry.n_dead + 1);
     }
 
   if (registry.n_positions == registry.capacity)
@@ -375,20 +456,60 @@ registry_track_unlocked (gpointer         object,
       registry.class_ids = g_renew (guint16, registry.class_ids, registry.capacity);
     }
 
+  /* The index may have been rebuilt or compacted: look again. */
+  registry_find_slot (object, &free_slot);
   registry.objects[registry.n_positions] = object;
   registry.class_ids[registry.n_positions] = (guint16) class_id;
-  registry.slots[slot] = ++registry.n_positions;
+  registry_index_put (free_slot, registry.n_positions++);
 }
 
-static void
+/* The common track, inline: @klass the class of the last track, room in
+ * the arrays and the index, @object not tracked.  Returns FALSE, having
+ * changed nothing, when any of that does not hold. */
+static inline gboolean
+registry_track_fast (gpointer         object,
+                     const OuroClass *klass)
+{
+  guint32 slot, free_slot;
+
+  if (G_UNLIKELY (klass != registry_last_class
+                  || registry.slot_room == 0
+                  || registry.n_positions == registry.capacity))
+    return FALSE;
+
+  slot = registry_find_slot (object, &free_slot);
+  if (G_UNLIKELY (slot != G_MAXUINT32))
+    return FALSE;
+
+  /* capacity < G_MAXUINT32 - 1: the position is valid. */
+  registry.objects[registry.n_positions] = object;
+  registry.class_ids[registry.n_positions] = registry_last_class_id;
+  registry_index_put (free_slot, registry.n_positions++);
+  return TRUE;
+}
+
+/* After it: compacted if the tombstones inside the positions outnumber
+ * half the live objects, or the front run outgrows them. */
+static inline void
+registry_maybe_compact (void)
+{
+  guint32 n_live = registry.n_positions - registry.n_dead;
+  guint32 n_inside = registry.n_dead - registry.n_front_dead;
+
+  if (G_UNLIKELY ((n_inside >= 32 && n_inside > n_live / 2)
+                  || (registry.n_front_dead >= 64 && registry.n_front_dead > n_live)))
+    registry_compact_positions ();
+}
+
+static inline void
 registry_untrack_unlocked (gpointer object)
 {
-  guint32 slot, position;
+  guint32 slot, free_slot, position;
 
-  if (registry.n_slots == 0)
+  if (G_UNLIKELY (registry.n_slots == 0))
     return;
-  slot = registry_find_slot (object);
-  if (registry.slots[slot] == 0)
+  slot = registry_find_slot (object, &free_slot);
+  if (G_UNLIKELY (slot == G_MAXUINT32))
     return;
 
   position = registry.slots[slot] - 1;
@@ -401,41 +522,32 @@ registry_untrack_unlocked (gpointer object)
        * (LIFO churn leaves none): the last position is always live.  Down
        * to the front run, everything is dead. */
       registry.n_positions = position;
-      while (registry.n_positions > registry.n_front_dead
-             && registry.objects[registry.n_positions - 1] == NULL)
+      while (G_UNLIKELY (registry.n_positions > registry.n_front_dead
+                         && registry.objects[registry.n_positions - 1] == NULL))
         {
           registry.n_positions--;
           registry.n_dead--;
         }
-      if (registry.n_positions == registry.n_front_dead)
+      if (G_UNLIKELY (registry.n_positions == registry.n_front_dead))
         {
           registry.n_positions = 0;
           registry.n_dead = 0;
           registry.n_front_dead = 0;
         }
-    }
-  else
-    {
-      /* Tombstones at the front join the front run, which costs no
-       * compaction until it outgrows the live objects: untracking in
-       * tracking order (FIFO churn, a list freed from its head) compacts a
-       * quarter as often, each time with one sequential pass.  Invariant
-       * of the run: position n_front_dead, if any, is live; the loop stops
-       * at the last position at the latest. */
-      registry.n_dead++;
-      if (position == registry.n_front_dead)
-        while (registry.objects[registry.n_front_dead] == NULL)
-          registry.n_front_dead++;
+      return;
     }
 
-  {
-    guint32 n_live = registry.n_positions - registry.n_dead;
-    guint32 n_inside = registry.n_dead - registry.n_front_dead;
-
-    if ((n_inside >= 32 && n_inside > n_live / 2)
-        || (registry.n_front_dead >= 64 && registry.n_front_dead > n_live))
-      ouro_registry_compact_unlocked ();
-  }
+  /* Tombstones at the front join the front run, which costs no
+   * compaction until it outgrows the live objects: untracking in
+   * tracking order (FIFO churn, a list freed from its head) compacts a
+   * quarter as often, each time with one sequential pass.  Invariant
+   * of the run: position n_front_dead, if any, is live; the loop stops
+   * at the last position at the latest. */
+  registry.n_dead++;
+  if (position == registry.n_front_dead)
+    while (registry.objects[registry.n_front_dead] == NULL)
+      registry.n_front_dead++;
+  registry_maybe_compact ();
 }
 
 /* ---- locking ---------------------------------------------------------- */
@@ -483,7 +595,7 @@ ouro_registry_unlock_after_scan (void)
 }
 
 /* Called with the lock held by this very thread, from inside a scan. */
-static void
+static G_GNUC_NO_INLINE void
 registry_defer (gpointer         object,
                 const OuroClass *klass,
                 const char      *function)
@@ -533,14 +645,13 @@ ouro_track (gpointer         object,
   g_return_if_fail (klass->get_refcount != NULL);
   g_return_if_fail (klass->traverse != NULL);
 
-  if (registry_scanning_here)
+  if (G_UNLIKELY (!registry_lock_for_change ()))
     {
       registry_defer (object, klass, "ouro_track");
       return;
     }
-
-  registry_lock_acquire ();
-  registry_track_unlocked (object, klass);
+  if (G_UNLIKELY (!registry_track_fast (object, klass)))
+    registry_track_unlocked (object, klass);
   registry_lock_release ();
 }
 
@@ -556,13 +667,11 @@ ouro_untrack (gpointer object)
 {
   g_return_if_fail (object != NULL);
 
-  if (registry_scanning_here)
+  if (G_UNLIKELY (!registry_lock_for_change ()))
     {
       registry_defer (object, NULL, "ouro_untrack");
       return;
     }
-
-  registry_lock_acquire ();
   registry_untrack_unlocked (object);
   registry_lock_release ();
 }
