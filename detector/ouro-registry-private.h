@@ -11,6 +11,12 @@ G_BEGIN_DECLS
 
 #define OURO_REGISTRY_NO_POSITION G_MAXUINT32
 
+/* A slot of the index that held an entry ouro_untrack() removed while
+ * other entries followed it in its probe run: lookups step over it, a track
+ * may reuse it.  Never a valid entry (positions stay below
+ * G_MAXUINT32 - 1).  ouro_registry_compact_unlocked() leaves none. */
+#define OURO_REGISTRY_DELETED_SLOT G_MAXUINT32
+
 /* The registry keeps objects in tracking order in parallel arrays indexed
  * by position; a position whose object is NULL is a tombstone left by
  * ouro_untrack() until the next compaction.  An open-addressing index maps
@@ -20,7 +26,8 @@ G_BEGIN_DECLS
  * slots[] of position + 1, 0 for an empty slot, nothing else; an object's
  * probe run starts at ouro_pointer_hash (object, slot_shift) and goes on
  * by linear probing (mask n_slots - 1) up to its entry, every slot before
- * it full. */
+ * it full.  Between compactions the index may also hold
+ * OURO_REGISTRY_DELETED_SLOT markers. */
 typedef struct {
   gpointer         *objects;     /* [capacity]; NULL = tombstone */
   guint16          *class_ids;   /* [capacity]; index into classes */
@@ -30,12 +37,14 @@ typedef struct {
   guint32           n_front_dead; /* positions [0, n_front_dead) are all
                                    * tombstones (counted in n_dead too) */
 
-  guint32          *slots;       /* [n_slots]; position + 1, 0 = empty */
+  guint32          *slots;       /* [n_slots]; position + 1, 0 = empty,
+                                  * or OURO_REGISTRY_DELETED_SLOT */
   guint32           n_slots;     /* a power of two, or 0 */
   guint             slot_shift;  /* 64 - log2 (n_slots) */
+  guint32           n_deleted_slots; /* markers in slots[] */
   guint32           slot_room;   /* empty slots a track may still fill before
-                                  * the index is over 3/4 full and must be
-                                  * rebuilt */
+                                  * the index is over 3/4 full (entries and
+                                  * markers) and must be rebuilt */
 
   const OuroClass **classes;     /* [n_classes] */
   guint             n_classes;
@@ -52,7 +61,8 @@ void           ouro_registry_lock_for_scan     (void);
 void           ouro_registry_unlock_after_scan (void);
 
 /* After it: the registry has no tombstones, so positions 0..n_positions-1
- * are exactly the tracked objects, in the order they were first tracked. */
+ * are exactly the tracked objects, in the order they were first tracked,
+ * and the index no deleted-slot markers. */
 void           ouro_registry_compact_unlocked (void);
 
 OuroRegistry  *ouro_registry_get_unlocked (void);

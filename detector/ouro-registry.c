@@ -21,6 +21,13 @@
  * tracking order intact, which the scan uses as its deterministic node
  * order.
  *
+ * In the index, untracking empties the object's slot when nothing follows
+ * it in its probe run, and leaves a deleted-slot marker otherwise (no walk
+ * to the end of the run, whose every entry a backward-shift deletion had
+ * to rehash); markers count toward the 3/4, and go at the next rebuild,
+ * which ouro_registry_compact_unlocked () forces for the scan: it reads the
+ * index as position + 1 or empty.
+ *
  * ouro_track () and ouro_untrack () are one inlined fast path each (the
  * common case: a free lock, a known class, room in the arrays and the
  * index), with everything rarer out of line.
@@ -43,6 +50,7 @@
 #define REGISTRY_MIN_SLOTS     64u
 #define REGISTRY_MIN_CAPACITY  64u
 #define REGISTRY_MAX_CLASSES   G_MAXUINT16
+#define REGISTRY_DELETED       OURO_REGISTRY_DELETED_SLOT
 
 typedef struct {
   gpointer         object;
@@ -149,8 +157,16 @@ registry_lock_for_change (void)
 
 /* ---- the index -------------------------------------------------------- */
 
-/* After it: the index holds every live position and nothing else, in the
- * smallest power of two of slots that holds @n_live at
+/* Whether a slot's value is an entry (position + 1): neither empty nor a
+ * deleted-slot marker. */
+static inline gboolean
+registry_is_entry (guint32 value)
+{
+  return value - 1 < REGISTRY_DELETED - 1;
+}
+
+/* After it: the index holds every live position and nothing else (no
+ * markers), in the smallest power of two of slots that holds @n_live at
  * load at most 3/4 (so a rebuild for growth doubles the table: load 3/8
  * after it). */
 static void
@@ -170,6 +186,7 @@ registry_rebuild_index (guint32 n_live)
   registry.slots = g_new0 (guint32, n_slots);
   registry.n_slots = n_slots;
   registry.slot_shift = 64 - log2;
+  registry.n_deleted_slots = 0;
 
   for (guint32 position = registry.n_front_dead; position < registry.n_positions; position++)
     {
@@ -190,26 +207,33 @@ registry_rebuild_index (guint32 n_live)
 
 /* Returns the slot holding @object (*@free_slot then the same), or
  * G_MAXUINT32 when it is not in the index; then *@free_slot is where a
- * track puts it: the empty slot that ends its probe run.  Requires
- * n_slots > 0. */
+ * track puts it: the first marker on its probe run, or else the empty slot
+ * that ends the run.  Requires n_slots > 0. */
 static inline guint32
 registry_find_slot (gpointer  object,
                     guint32  *free_slot)
 {
   guint32 mask = registry.n_slots - 1;
   guint32 slot = ouro_pointer_hash (object, registry.slot_shift);
+  guint32 first_marker = G_MAXUINT32;
 
-  /* Invariant: no slot probed so far holds @object. */
+  /* Invariant: no slot probed so far holds @object; first_marker is the
+   * first of them that is a marker, if any. */
   for (;;)
     {
       guint32 value = registry.slots[slot];
 
       if (value == 0)
         {
-          *free_slot = slot;
+          *free_slot = first_marker != G_MAXUINT32 ? first_marker : slot;
           return G_MAXUINT32;
         }
-      if (registry.objects[value - 1] == object)
+      if (value == REGISTRY_DELETED)
+        {
+          if (first_marker == G_MAXUINT32)
+            first_marker = slot;
+        }
+      else if (registry.objects[value - 1] == object)
         {
           *free_slot = slot;
           return slot;
@@ -230,43 +254,47 @@ ouro_registry_lookup_unlocked (gpointer object)
 }
 
 /* Puts the entry of @position into @slot, which registry_find_slot ()
- * returned as free.  Requires slot_room > 0. */
+ * returned as free.  Requires slot_room > 0 when @slot is empty. */
 static inline void
 registry_index_put (guint32 slot,
                     guint32 position)
 {
-  registry.slot_room--;
+  if (registry.slots[slot] == REGISTRY_DELETED)
+    registry.n_deleted_slots--;
+  else
+    registry.slot_room--;
   registry.slots[slot] = position + 1;
 }
 
-/* Backward-shift deletion of the entry in @slot: after it, every remaining
- * entry is still reachable from its home slot without crossing an empty
- * slot. */
+/* Removes the entry in @slot.  After it: every other entry is still
+ * reachable from its home slot through full slots or markers; @slot is a
+ * marker when an entry or marker follows it, otherwise empty, as are the
+ * markers just before it, which nothing needs any more: a probe that
+ * reached them stops at @slot now. */
 static inline void
 registry_index_remove (guint32 slot)
 {
   guint32 mask = registry.n_slots - 1;
-  guint32 hole = slot;
-  guint32 next = (slot + 1) & mask;
 
-  /* Invariant: the entries between @slot and @next that could move back
-   * have; @hole is the one slot among them left empty. */
-  while (G_UNLIKELY (registry.slots[next] != 0))
+  if (registry.slots[(slot + 1) & mask] != 0)
     {
-      gpointer object = registry.objects[registry.slots[next] - 1];
-      guint32 home = ouro_pointer_hash (object, registry.slot_shift);
-
-      /* The entry at `next` may fill the hole unless its home lies
-       * cyclically in (hole, next]. */
-      if (((next - home) & mask) >= ((next - hole) & mask))
-        {
-          registry.slots[hole] = registry.slots[next];
-          hole = next;
-        }
-      next = (next + 1) & mask;
+      registry.slots[slot] = REGISTRY_DELETED;
+      registry.n_deleted_slots++;
+      return;
     }
-  registry.slots[hole] = 0;
+
+  registry.slots[slot] = 0;
   registry.slot_room++;
+  /* Invariant: the slots from @slot to the one emptied above are empty,
+   * and so is the one after them: no probe run goes on through them.
+   * Stops at the latest when it comes round to the slot emptied above. */
+  while (G_UNLIKELY (registry.slots[(slot - 1) & mask] == REGISTRY_DELETED))
+    {
+      slot = (slot - 1) & mask;
+      registry.slots[slot] = 0;
+      registry.n_deleted_slots--;
+      registry.slot_room++;
+    }
 }
 
 /* ---- classes ---------------------------------------------------------- */
@@ -338,7 +366,8 @@ registry_compact_finish (guint32 n_live)
 
 /* Removes the tombstones.  After it: positions 0..n_positions-1 are
  * exactly the tracked objects, in tracking order, and the index maps each
- * to its new position. */
+ * to its new position; markers stay where they were (the index's shape is
+ * unchanged unless it was rebuilt smaller). */
 static G_GNUC_NO_INLINE void
 registry_compact_positions (void)
 {
@@ -361,7 +390,7 @@ registry_compact_positions (void)
       memmove (registry.class_ids, registry.class_ids + shift, n_live * sizeof (guint16));
       if (!registry_compact_finish (n_live))
         for (guint32 slot = 0; slot < registry.n_slots; slot++)
-          if (registry.slots[slot] != 0)
+          if (registry_is_entry (registry.slots[slot]))
             registry.slots[slot] -= shift;
       return;
     }
@@ -382,10 +411,10 @@ registry_compact_positions (void)
   if (!registry_compact_finish (n_live))
     {
       /* Same table, same slots: only the positions they hold change.  One
-       * pass over the slots, no rehashing (the index holds no tombstones,
-       * so every entry is a live object's old position). */
+       * pass over the slots, no rehashing (every entry is a live object's
+       * old position). */
       for (guint32 slot = 0; slot < registry.n_slots; slot++)
-        if (registry.slots[slot] != 0)
+        if (registry_is_entry (registry.slots[slot]))
           registry.slots[slot] = new_position[registry.slots[slot] - 1] + 1;
     }
   g_free (new_position);
@@ -395,6 +424,10 @@ void
 ouro_registry_compact_unlocked (void)
 {
   registry_compact_positions ();
+  /* The scan reads the index without knowing markers: a rebuild drops
+   * them (~5 ns per live object, and only after untracks that left some). */
+  if (registry.n_deleted_slots > 0)
+    registry_rebuild_index (registry.n_positions);
 }
 
 /* Everything ouro_track () does not do inline: the first track, a new
@@ -437,11 +470,19 @@ registry_track_unlocked (gpointer         object,
 
   if (registry.slot_room == 0)
     {
-      /* A compaction that shrinks the index rebuilds it; rebuild only if
-       * still full. */
+      /* Full of entries and markers.  A compaction that shrinks the index
+       * rebuilds it; otherwise the rebuild drops the markers, sized for a
+       * quarter more live objects than there will be: with markers, room
+       * for one more only would rebuild again at the next track that
+       * takes an empty slot.  (Without markers the index is 3/4 full of
+       * live objects, and doubles, as it would for one more.) */
       registry_compact_positions ();
       if (registry.slot_room == 0)
-        registry_rebuild_index (registry.n_positions - registry.n_dead + 1);
+        {
+          guint32 n_live = registry.n_positions - registry.n_dead + 1;
+
+          registry_rebuild_index ((guint32) MIN ((guint64) n_live + n_live / 4, G_MAXUINT32 - 1));
+        }
     }
 
   if (registry.n_positions == registry.capacity)
