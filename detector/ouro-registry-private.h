@@ -27,7 +27,8 @@ G_BEGIN_DECLS
  * probe run starts at ouro_pointer_hash (object, slot_shift) and goes on
  * by linear probing (mask n_slots - 1) up to its entry, every slot before
  * it full.  Between compactions the index may also hold
- * OURO_REGISTRY_DELETED_SLOT markers. */
+ * OURO_REGISTRY_DELETED_SLOT markers, and its entries be position + 1 +
+ * slot_offset. */
 typedef struct {
   gpointer         *objects;     /* [capacity]; NULL = tombstone */
   guint16          *class_ids;   /* [capacity]; index into classes */
@@ -37,10 +38,13 @@ typedef struct {
   guint32           n_front_dead; /* positions [0, n_front_dead) are all
                                    * tombstones (counted in n_dead too) */
 
-  guint32          *slots;       /* [n_slots]; position + 1, 0 = empty,
-                                  * or OURO_REGISTRY_DELETED_SLOT */
+  guint32          *slots;       /* [n_slots]; position + 1 + slot_offset,
+                                  * 0 = empty, or OURO_REGISTRY_DELETED_SLOT */
   guint32           n_slots;     /* a power of two, or 0 */
   guint             slot_shift;  /* 64 - log2 (n_slots) */
+  guint32           slot_offset; /* positions dropped from the front since
+                                  * the entries were last renumbered;
+                                  * slot_offset + capacity < G_MAXUINT32 - 1 */
   guint32           n_deleted_slots; /* markers in slots[] */
   guint32           slot_room;   /* empty slots a track may still fill before
                                   * the index is over 3/4 full (entries and
@@ -62,7 +66,8 @@ void           ouro_registry_unlock_after_scan (void);
 
 /* After it: the registry has no tombstones, so positions 0..n_positions-1
  * are exactly the tracked objects, in the order they were first tracked,
- * and the index no deleted-slot markers. */
+ * and the index no deleted-slot markers, its entries position + 1
+ * (slot_offset 0). */
 void           ouro_registry_compact_unlocked (void);
 
 OuroRegistry  *ouro_registry_get_unlocked (void);

@@ -24,10 +24,13 @@
  * In the index, untracking empties the object's slot when nothing follows
  * it in its probe run, and leaves a deleted-slot marker otherwise (no walk
  * to the end of the run, whose every entry a backward-shift deletion had
- * to rehash); markers count toward the 3/4, and go at the next rebuild,
- * which ouro_registry_compact_unlocked () forces for the scan: it reads the
- * index as position + 1 or empty.  A rebuild reuses the table's memory (a
- * fresh table costs the kernel a page fault per 4 KiB).
+ * to rehash); markers count toward the 3/4, and go at the next rebuild.  A
+ * compaction of the front run leaves the index's entries as they are and
+ * counts the positions it dropped in slot_offset, instead of a pass over
+ * the whole index.  ouro_registry_compact_unlocked () undoes both for the
+ * scan, which reads the index as position + 1 or empty.  A rebuild reuses
+ * the table's memory (a fresh table costs the kernel a page fault per
+ * 4 KiB).
  *
  * ouro_track () and ouro_untrack () are one inlined fast path each (the
  * common case: a free lock, a known class, room in the arrays and the
@@ -166,6 +169,13 @@ registry_is_entry (guint32 value)
   return value - 1 < REGISTRY_DELETED - 1;
 }
 
+/* The position an entry names. */
+static inline guint32
+registry_entry_position (guint32 value)
+{
+  return value - 1 - registry.slot_offset;
+}
+
 /* After it: the index holds every live position and nothing else (no
  * markers), in the smallest power of two of slots that holds @n_live at
  * load at most 3/4 (so a rebuild for growth doubles the table: load 3/8
@@ -192,6 +202,7 @@ registry_rebuild_index (guint32 n_live)
   registry.n_slots = n_slots;
   registry.slot_shift = 64 - log2;
   registry.n_deleted_slots = 0;
+  registry.slot_offset = 0;
 
   for (guint32 position = registry.n_front_dead; position < registry.n_positions; position++)
     {
@@ -238,7 +249,7 @@ registry_find_slot (gpointer  object,
           if (first_marker == G_MAXUINT32)
             first_marker = slot;
         }
-      else if (registry.objects[value - 1] == object)
+      else if (registry.objects[registry_entry_position (value)] == object)
         {
           *free_slot = slot;
           return slot;
@@ -255,7 +266,7 @@ ouro_registry_lookup_unlocked (gpointer object)
   if (registry.n_slots == 0 || object == NULL)
     return OURO_REGISTRY_NO_POSITION;
   slot = registry_find_slot (object, &free_slot);
-  return slot == G_MAXUINT32 ? OURO_REGISTRY_NO_POSITION : registry.slots[slot] - 1;
+  return slot == G_MAXUINT32 ? OURO_REGISTRY_NO_POSITION : registry_entry_position (registry.slots[slot]);
 }
 
 /* Puts the entry of @position into @slot, which registry_find_slot ()
@@ -268,7 +279,22 @@ registry_index_put (guint32 slot,
     registry.n_deleted_slots--;
   else
     registry.slot_room--;
-  registry.slots[slot] = position + 1;
+  registry.slots[slot] = position + 1 + registry.slot_offset;
+}
+
+/* After it: entries are position + 1 again (slot_offset 0), as the scan
+ * reads them. */
+static void
+registry_renumber_index (void)
+{
+  guint32 offset = registry.slot_offset;
+
+  if (offset == 0)
+    return;
+  for (guint32 slot = 0; slot < registry.n_slots; slot++)
+    if (registry_is_entry (registry.slots[slot]))
+      registry.slots[slot] -= offset;
+  registry.slot_offset = 0;
 }
 
 /* Removes the entry in @slot.  After it: every other entry is still
@@ -394,9 +420,20 @@ registry_compact_positions (void)
       memmove (registry.objects, registry.objects + shift, n_live * sizeof (gpointer));
       memmove (registry.class_ids, registry.class_ids + shift, n_live * sizeof (guint16));
       if (!registry_compact_finish (n_live))
-        for (guint32 slot = 0; slot < registry.n_slots; slot++)
-          if (registry_is_entry (registry.slots[slot]))
-            registry.slots[slot] -= shift;
+        {
+          /* The entries stay as they are and name positions @shift lower
+           * from now on: no pass over the index (two passes over 8 MiB
+           * when a million objects are untracked in tracking order),
+           * until a scan needs position + 1 again.  Entries must stay
+           * below the marker: renumbered when the offset would get near. */
+          if ((guint64) registry.slot_offset + shift + registry.capacity < REGISTRY_DELETED - 1)
+            registry.slot_offset += shift;
+          else
+            {
+              registry.slot_offset += shift;   /* what the entries hold now */
+              registry_renumber_index ();
+            }
+        }
       return;
     }
 
@@ -420,7 +457,8 @@ registry_compact_positions (void)
        * old position). */
       for (guint32 slot = 0; slot < registry.n_slots; slot++)
         if (registry_is_entry (registry.slots[slot]))
-          registry.slots[slot] = new_position[registry.slots[slot] - 1] + 1;
+          registry.slots[slot] = new_position[registry_entry_position (registry.slots[slot])] + 1;
+      registry.slot_offset = 0;
     }
   g_free (new_position);
 }
@@ -429,10 +467,13 @@ void
 ouro_registry_compact_unlocked (void)
 {
   registry_compact_positions ();
-  /* The scan reads the index without knowing markers: a rebuild drops
-   * them (~5 ns per live object, and only after untracks that left some). */
+  /* The scan reads the index without knowing markers or the offset: a
+   * rebuild drops markers (~5 ns per live object, and only after untracks
+   * that left some), a pass renumbers. */
   if (registry.n_deleted_slots > 0)
     registry_rebuild_index (registry.n_positions);
+  else
+    registry_renumber_index ();
 }
 
 /* Everything ouro_track () does not do inline: the first track, a new
@@ -458,7 +499,7 @@ registry_track_unlocked (gpointer         object,
       if (slot != G_MAXUINT32)
         {
           /* Already tracked: tracking again only changes its class. */
-          registry.class_ids[registry.slots[slot] - 1] = class_id;
+          registry.class_ids[registry_entry_position (registry.slots[slot])] = class_id;
           return;
         }
     }
@@ -498,6 +539,8 @@ registry_track_unlocked (gpointer         object,
                               (guint64) registry.capacity + registry.capacity / 4);
 
       registry.capacity = (guint32) MIN (capacity, (guint64) G_MAXUINT32 - 1);
+      if ((guint64) registry.slot_offset + registry.capacity >= REGISTRY_DELETED - 1)
+        registry_renumber_index ();
       registry.objects = g_renew (gpointer, registry.objects, registry.capacity);
       registry.class_ids = g_renew (guint16, registry.class_ids, registry.capacity);
     }
@@ -558,7 +601,7 @@ registry_untrack_unlocked (gpointer object)
   if (G_UNLIKELY (slot == G_MAXUINT32))
     return;
 
-  position = registry.slots[slot] - 1;
+  position = registry_entry_position (registry.slots[slot]);
   registry_index_remove (slot);
   registry.objects[position] = NULL;
 
