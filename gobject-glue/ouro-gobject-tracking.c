@@ -45,12 +45,16 @@ static GHashTable *tracking_hole_types;   /* GType -> TRUE, under the lock */
 static void tracking_hole_lock_acquire (void) { pthread_mutex_lock (&tracking_hole_lock); }
 static void tracking_hole_lock_release (void) { pthread_mutex_unlock (&tracking_hole_lock); }
 
+static const OuroClass gobject_class;
+
 static void
 tracking_constructed (GObject *object)
 {
   if (real_constructed != NULL)
     real_constructed (object);
-  ouro_track (object, ouro_gobject_class ());
+  /* The class itself, not ouro_gobject_class (): an exported function,
+   * called through the PLT even from this file. */
+  ouro_track (object, &gobject_class);
   ouro_gobject_interpose_claim_pending (object);
 }
 
