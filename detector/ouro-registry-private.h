@@ -112,20 +112,32 @@ ouro_class_get_type_name (const OuroClass *klass,
  * malloc'ed 24-40 byte objects 0.04-0.12 (one multiply alone: up to 4.3),
  * arrays of stride 12-64 bytes 0.00-0.86, byte-dense arrays 4-6 (against
  * 0.00).  fmix64 was tried too: no clustering, but tracking in allocation
- * order cost twice as much, all locality lost. */
+ * order cost twice as much, all locality lost.
+ *
+ * ouro_pointer_hash_masked () is the same with @mask, 2^(64 - @shift) - 1,
+ * given by a caller that has it at hand. */
 static inline guint32
-ouro_pointer_hash (gconstpointer pointer,
-                   guint         shift)
+ouro_pointer_hash_masked (gconstpointer pointer,
+                          guint         shift,
+                          guint32       mask)
 {
   guint64 key = (guint64) (guintptr) pointer;
-  guint32 mask, block;
+  guint32 block;
 
   if ((key & 0xf) != 0)
     return (guint32) ((key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> shift);
 
-  mask = (guint32) ((G_GUINT64_CONSTANT (1) << (64 - shift)) - 1);
   block = (guint32) (((key >> 12) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> shift);
   return (block + (guint32) ((key >> 4) & 0xff)) & mask;
+}
+
+/* The home slot of @pointer in a table of 2^(64 - @shift) slots. */
+static inline guint32
+ouro_pointer_hash (gconstpointer pointer,
+                   guint         shift)
+{
+  return ouro_pointer_hash_masked (pointer, shift,
+                                   (guint32) ((G_GUINT64_CONSTANT (1) << (64 - shift)) - 1));
 }
 
 G_END_DECLS

@@ -230,7 +230,7 @@ registry_find_slot (gpointer  object,
                     guint32  *free_slot)
 {
   guint32 mask = registry.n_slots - 1;
-  guint32 slot = ouro_pointer_hash (object, registry.slot_shift);
+  guint32 slot = ouro_pointer_hash_masked (object, registry.slot_shift, mask);
   guint32 first_marker = G_MAXUINT32;
 
   /* Invariant: no slot probed so far holds @object; first_marker is the
@@ -559,21 +559,25 @@ static inline gboolean
 registry_track_fast (gpointer         object,
                      const OuroClass *klass)
 {
+  guint32 position = registry.n_positions;
   guint32 slot, free_slot;
 
   if (G_UNLIKELY (klass != registry_last_class
                   || registry.slot_room == 0
-                  || registry.n_positions == registry.capacity))
+                  || position == registry.capacity))
     return FALSE;
 
   slot = registry_find_slot (object, &free_slot);
   if (G_UNLIKELY (slot != G_MAXUINT32))
     return FALSE;
 
-  /* capacity < G_MAXUINT32 - 1: the position is valid. */
-  registry.objects[registry.n_positions] = object;
-  registry.class_ids[registry.n_positions] = registry_last_class_id;
-  registry_index_put (free_slot, registry.n_positions++);
+  /* capacity < G_MAXUINT32 - 1: the position is valid.  (The fields are
+   * written last: a store through one of the arrays might alias them, as
+   * far as the compiler knows, and would make it load them again.) */
+  registry_index_put (free_slot, position);
+  registry.objects[position] = object;
+  registry.class_ids[position] = registry_last_class_id;
+  registry.n_positions = position + 1;
   return TRUE;
 }
 
