@@ -71,6 +71,7 @@ typedef struct {
   guint32             node;        /* being traversed */
   guint64             fingerprint; /* of its targets so far */
   guint64             n_visits;    /* every visit, NULL included */
+  guint64             n_untracked; /* OURO_NODE_NONE entries retired */
   gboolean            overflow;
 } GraphParallel;
 
@@ -211,6 +212,7 @@ parallel_retire (GraphParallel *parallel,
         const OuroClass *klass = ouro_graph_class (graph, chunk->source[i]);
 
         graph->n_ignored_visits++;
+        parallel->n_untracked++;
         if (G_UNLIKELY (klass->untracked_target != NULL))
           klass->untracked_target (graph->objects[chunk->source[i]], chunk->target[i]);
       }
@@ -325,13 +327,19 @@ parallel_visit (gpointer    target,
 
 /* After it: edge_target holds only tracked targets, edge_start edge
  * numbers, n_edges the count of edges.  Before it edge_start[v] was the
- * visit number of v's first target, and n_edges the count of visits. */
+ * visit number of v's first target, and n_edges the count of visits, of
+ * which @n_untracked were not tracked. */
 static void
-parallel_squeeze (OuroGraph *graph)
+parallel_squeeze (OuroGraph *graph,
+                  guint64    n_untracked)
 {
   guint32 n = graph->n_nodes, kept = 0;
 
   graph->edge_start[n] = graph->n_edges;
+  /* Every target tracked (a graph of one object system): visit numbers
+   * are edge numbers already, and a pass over every edge is saved. */
+  if (n_untracked == 0)
+    return;
   /* Invariant: edge_target [0, kept) holds the tracked targets of nodes
    * [0, v) in order, and edge_start [0, v) their edge numbers. */
   for (guint32 v = 0; v < n; v++)
@@ -397,7 +405,7 @@ ouro_graph_collect_edges_parallel (OuroGraph          *graph,
     {
       for (guint32 v = 0; v < n; v++)
         graph->nodes[v].visits += parallel->counts[v];
-      parallel_squeeze (graph);
+      parallel_squeeze (graph, parallel->n_untracked);
     }
 
   *out_n_visits = parallel->n_visits;
