@@ -41,7 +41,6 @@
 
 #define GRAPH_CHUNK 4096
 #define GRAPH_RING  8
-#define GRAPH_BATCH 64
 
 enum {
   CHUNK_FREE,   /* the scanning thread's, nothing to retire */
@@ -75,24 +74,6 @@ typedef struct {
   gboolean            overflow;
 } GraphParallel;
 
-/* Where a thread confirms slots and counts visits: the scanning thread
- * through nodes[] (object and visits side by side), the worker through the
- * registry's objects[] and its counts[]. */
-typedef struct {
-  const guint8 *objects;
-  gsize         object_stride;
-  guint8       *counts;
-  gsize         count_stride;
-} GraphCounter;
-
-static inline void
-parallel_prefetch (const void *address)
-{
-#if defined(__GNUC__)
-  __builtin_prefetch (address, 0, 3);
-#endif
-}
-
 static inline void
 parallel_pause (void)
 {
@@ -103,73 +84,24 @@ parallel_pause (void)
 
 /* After it: every target of @chunk has its entry in edge_target (its node,
  * or OURO_NODE_NONE when untracked), and each tracked one is counted in
- * @counter.  Staged in batches, as graph_resolve_batch () in ouro-graph.c,
- * so the misses of a batch overlap. */
-static inline void
-parallel_resolve (const OuroRegistry *registry,
-                  guint32            *edge_target,
-                  GraphChunk         *chunk,
-                  const GraphCounter *counter)
+ * @counter. */
+static void
+parallel_resolve (const OuroRegistry     *registry,
+                  guint32                *edge_target,
+                  GraphChunk             *chunk,
+                  const OuroGraphCounter *counter)
 {
-  const guint32 *slots = registry->slots;
-  guint32 mask = registry->n_slots - 1;
-  guint shift = registry->slot_shift;
-  guint32 *out = edge_target + chunk->first;
-  guint32 slot[GRAPH_BATCH], entry[GRAPH_BATCH];
-
-#define OBJECT_AT(position) \
-  (*(gpointer const *) (gconstpointer) (counter->objects + (gsize) (position) * counter->object_stride))
-#define COUNT_AT(position) \
-  (*(guint32 *) (gpointer) (counter->counts + (gsize) (position) * counter->count_stride))
-
   /* Invariant: targets [0, b) are resolved and counted. */
-  for (guint32 b = 0; b < chunk->n; b += GRAPH_BATCH)
-    {
-      const gpointer *target = chunk->target + b;
-      guint32 m = MIN (GRAPH_BATCH, chunk->n - b);
-
-      for (guint32 i = 0; i < m; i++)
-        {
-          slot[i] = ouro_pointer_hash (target[i], shift);
-          parallel_prefetch (&slots[slot[i]]);
-        }
-      for (guint32 i = 0; i < m; i++)
-        {
-          entry[i] = slots[slot[i]];
-          if (entry[i] != 0)
-            {
-              parallel_prefetch (&OBJECT_AT (entry[i] - 1));
-              parallel_prefetch (&COUNT_AT (entry[i] - 1));
-            }
-        }
-      for (guint32 i = 0; i < m; i++)
-        {
-          guint32 s = slot[i], e = entry[i];
-
-          /* Invariant: no slot probed before s holds target[i]. */
-          while (e != 0 && OBJECT_AT (e - 1) != target[i])
-            {
-              s = (s + 1) & mask;
-              e = slots[s];
-            }
-          if (e != 0)
-            {
-              out[b + i] = e - 1;
-              COUNT_AT (e - 1)++;
-            }
-          else
-            out[b + i] = OURO_NODE_NONE;
-        }
-    }
-#undef OBJECT_AT
-#undef COUNT_AT
+  for (guint32 b = 0; b < chunk->n; b += OURO_GRAPH_BATCH)
+    ouro_graph_resolve_batch (registry, chunk->target + b, MIN (OURO_GRAPH_BATCH, chunk->n - b),
+                              edge_target + chunk->first + b, counter);
 }
 
 static gpointer
 parallel_worker_main (gpointer data)
 {
   GraphParallel *parallel = data;
-  const GraphCounter counter = {
+  const OuroGraphCounter counter = {
     (const guint8 *) parallel->registry->objects, sizeof (gpointer),
     (guint8 *) parallel->counts, sizeof (guint32),
   };
@@ -209,12 +141,8 @@ parallel_retire (GraphParallel *parallel,
   for (guint32 i = 0; i < chunk->n; i++)
     if (out[i] == OURO_NODE_NONE)
       {
-        const OuroClass *klass = ouro_graph_class (graph, chunk->source[i]);
-
-        graph->n_ignored_visits++;
+        ouro_graph_ignore_visit (graph, chunk->source[i], chunk->target[i]);
         parallel->n_untracked++;
-        if (G_UNLIKELY (klass->untracked_target != NULL))
-          klass->untracked_target (graph->objects[chunk->source[i]], chunk->target[i]);
       }
   chunk->n = 0;
   g_atomic_int_set (&chunk->state, CHUNK_FREE);
@@ -272,28 +200,20 @@ parallel_hand_over (GraphParallel *parallel)
   GraphChunk *chunk = parallel->chunk;
   guint64 wanted = (guint64) graph->n_edges + chunk->n;
 
-  if (wanted >= G_MAXUINT32)
+  /* The worker may be writing into edge_target: let it finish before it
+   * moves.  The spare is never in the ring, so its contents survive. */
+  if (wanted > graph->edge_capacity)
+    parallel_drain (parallel);
+  if (!ouro_graph_reserve_edges (graph, wanted))
     {
       chunk->n = 0;
       return FALSE;
-    }
-  if (wanted > graph->edge_capacity)
-    {
-      /* The worker may be writing into edge_target: let it finish first.
-       * The spare is never in the ring, so its contents survive. */
-      parallel_drain (parallel);
-      graph->edge_capacity = (guint32) MIN (MAX (wanted, (guint64) graph->edge_capacity * 2),
-                                           G_MAXUINT32 - 1);
-      graph->edge_target = g_renew (guint32, graph->edge_target, graph->edge_capacity);
     }
   graph->n_edges = (guint32) wanted;
 
   if (chunk == parallel->own)
     {
-      const GraphCounter counter = {
-        (const guint8 *) &graph->nodes[0].object, sizeof (OuroGraphNode),
-        (guint8 *) &graph->nodes[0].visits, sizeof (OuroGraphNode),
-      };
+      const OuroGraphCounter counter = ouro_graph_nodes_counter (graph);
 
       parallel_resolve (parallel->registry, graph->edge_target, chunk, &counter);
       parallel_retire (parallel, chunk);

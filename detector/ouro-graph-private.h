@@ -129,6 +129,126 @@ static inline const OuroClass *
 ouro_graph_class (const OuroGraph *graph,
                   guint32          node);
 
+static inline void
+ouro_graph_prefetch (const void *address)
+{
+#if defined(__GNUC__)
+  __builtin_prefetch (address, 0, 3);
+#endif
+}
+
+static inline void
+ouro_graph_prefetch_write (const void *address)
+{
+#if defined(__GNUC__)
+  __builtin_prefetch (address, 1, 3);
+#endif
+}
+
+/* Targets one staged lookup resolves at most: enough to overlap the
+ * misses, few enough for L1 (see ouro-graph.c). */
+#define OURO_GRAPH_BATCH 64
+
+/* Where a lookup confirms a slot's entry (the object at that position) and
+ * counts the visit: nodes[] (object and visits on one line) for the
+ * scanning thread, the registry's objects[] and counts of its own for the
+ * parallel build's worker (see ouro-graph-parallel.c). */
+typedef struct {
+  const guint8 *objects;
+  gsize         object_stride;
+  guint8       *counts;
+  gsize         count_stride;
+} OuroGraphCounter;
+
+static inline OuroGraphCounter
+ouro_graph_nodes_counter (OuroGraph *graph)
+{
+  return (OuroGraphCounter) {
+    (const guint8 *) &graph->nodes[0].object, sizeof (OuroGraphNode),
+    (guint8 *) &graph->nodes[0].visits, sizeof (OuroGraphNode),
+  };
+}
+
+/* After it: out[i] is the node of targets[i], or OURO_NODE_NONE when it is
+ * not tracked, for i < @n (at most OURO_GRAPH_BATCH); every tracked one is
+ * counted in @counter.  Requires the registry locked for a scan and
+ * compacted.  In stages, so that the misses of each stage overlap: hash
+ * every target and request its slot; read every slot and request what it
+ * names; confirm and count. */
+static inline void
+ouro_graph_resolve_batch (const OuroRegistry     *registry,
+                          const gpointer         *targets,
+                          guint32                 n,
+                          guint32                *out,
+                          const OuroGraphCounter *counter)
+{
+  const guint32 *slots = registry->slots;
+  guint32 mask = registry->n_slots - 1;
+  guint shift = registry->slot_shift;
+  guint32 slot[OURO_GRAPH_BATCH];
+
+#define GRAPH_OBJECT_AT(position) \
+  (*(gpointer const *) (gconstpointer) (counter->objects + (gsize) (position) * counter->object_stride))
+#define GRAPH_COUNT_AT(position) \
+  (*(guint32 *) (gpointer) (counter->counts + (gsize) (position) * counter->count_stride))
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      slot[i] = ouro_pointer_hash_masked (targets[i], shift, mask);
+      ouro_graph_prefetch (&slots[slot[i]]);
+    }
+  for (guint32 i = 0; i < n; i++)
+    {
+      out[i] = slots[slot[i]];   /* position + 1, 0 = none, until confirmed */
+      if (out[i] != 0)
+        {
+          ouro_graph_prefetch (&GRAPH_OBJECT_AT (out[i] - 1));
+          ouro_graph_prefetch_write (&GRAPH_COUNT_AT (out[i] - 1));
+        }
+    }
+  for (guint32 i = 0; i < n; i++)
+    {
+      guint32 s = slot[i], entry = out[i];
+
+      /* Invariant: no slot probed before s holds targets[i].  (Rarely
+       * more than one: ~0.1 extra probes per lookup.) */
+      while (entry != 0 && GRAPH_OBJECT_AT (entry - 1) != targets[i])
+        {
+          s = (s + 1) & mask;
+          entry = slots[s];
+        }
+      if (entry != 0)
+        {
+          out[i] = entry - 1;
+          GRAPH_COUNT_AT (entry - 1)++;
+        }
+      else
+        out[i] = OURO_NODE_NONE;
+    }
+#undef GRAPH_OBJECT_AT
+#undef GRAPH_COUNT_AT
+}
+
+/* After it: a visit from @source to @target, which is not tracked, is
+ * counted in n_ignored_visits and passed to the source class's
+ * untracked_target.  On the scanning thread (it runs class code). */
+static inline void
+ouro_graph_ignore_visit (OuroGraph *graph,
+                         guint32    source,
+                         gpointer   target)
+{
+  const OuroClass *klass = ouro_graph_class (graph, source);
+
+  graph->n_ignored_visits++;
+  if (G_UNLIKELY (klass->untracked_target != NULL))
+    klass->untracked_target (graph->objects[source], target);
+}
+
+/* Makes edge_target hold at least @wanted entries.  Returns FALSE when
+ * edge numbers would not fit 32 bits. */
+gboolean ouro_graph_reserve_edges (OuroGraph *graph,
+                                   guint64    wanted);
+
 /* Reads node @v: its refcount into nodes[], its references through @visit.
  * The next objects are the next misses: one a few ahead is requested. */
 static inline void
@@ -140,10 +260,8 @@ ouro_graph_read_node (OuroGraph     *graph,
   gpointer object = graph->objects[v];
   const OuroClass *klass = ouro_graph_class (graph, v);
 
-#if defined(__GNUC__)
   if (v + 4 < graph->n_nodes)
-    __builtin_prefetch (graph->objects[v + 4], 0, 3);
-#endif
+    ouro_graph_prefetch (graph->objects[v + 4]);
   graph->nodes[v].refcount = klass->get_refcount (object);
   klass->traverse (object, visit, user_data);
 }

@@ -11,7 +11,8 @@
  * confirms the slot and the visit counter.  One edge at a time, each waits
  * for its misses in a row.  A batch of 64 resolves in stages instead (hash
  * every target and request its slot; read every slot and request its node;
- * confirm and count), so the misses of a batch overlap.  (A pipeline that
+ * confirm and count: ouro_graph_resolve_batch (), which the parallel build
+ * shares), so the misses of a batch overlap.  (A pipeline that
  * requested one batch's slots while the next filled was tried: no faster,
  * the machine drops software prefetches beyond ~20 in flight.)
  *
@@ -30,14 +31,11 @@
 
 #include "ouro-graph-private.h"
 
-#define GRAPH_BATCH 64
-
 /* Targets visited and not yet resolved, with their sources. */
 typedef struct {
-  gpointer            target[GRAPH_BATCH];
-  guint32             source[GRAPH_BATCH];
-  guint32             slot[GRAPH_BATCH];   /* home slot, from stage 1 */
-  guint32             entry[GRAPH_BATCH];  /* position + 1 from stage 2; 0 = none */
+  gpointer            target[OURO_GRAPH_BATCH];
+  guint32             source[OURO_GRAPH_BATCH];
+  guint32             node[OURO_GRAPH_BATCH];  /* resolved: node or OURO_NODE_NONE */
   guint32             n;
 } GraphBatch;
 
@@ -54,31 +52,10 @@ typedef struct {
   gboolean            overflow;      /* edges past 32-bit numbers were dropped */
 } GraphBuilder;
 
-static inline void
-graph_prefetch (const void *address)
+gboolean
+ouro_graph_reserve_edges (OuroGraph *graph,
+                          guint64    wanted)
 {
-#if defined(__GNUC__)
-  __builtin_prefetch (address, 0, 3);
-#endif
-}
-
-static inline void
-graph_prefetch_write (const void *address)
-{
-#if defined(__GNUC__)
-  __builtin_prefetch (address, 1, 3);
-#endif
-}
-
-/* Makes room for @n more edges.  Returns FALSE when edge numbers would
- * not fit 32 bits. */
-static gboolean
-graph_reserve_edges (GraphBuilder *builder,
-                     guint32       n)
-{
-  OuroGraph *graph = builder->graph;
-  guint64 wanted = (guint64) graph->n_edges + n;
-
   if (G_LIKELY (wanted <= graph->edge_capacity))
     return TRUE;
   if (wanted >= G_MAXUINT32)
@@ -89,104 +66,39 @@ graph_reserve_edges (GraphBuilder *builder,
   return TRUE;
 }
 
-/* Stage 1.  After it: every target's home slot is known and requested. */
+/* After it: the batch is empty; each of its targets that is tracked is
+ * appended to edge_target (in visiting order) and counted in its node's
+ * visits, each other one ignored (ouro_graph_ignore_visit ()); edge_start
+ * is final for every node up to the last source. */
 static void
-graph_request_slots (GraphBuilder *builder,
-                     GraphBatch   *batch)
-{
-  const guint32 *slots = builder->registry->slots;
-  guint shift = builder->registry->slot_shift;
-
-  for (guint32 i = 0; i < batch->n; i++)
-    {
-      batch->slot[i] = ouro_pointer_hash (batch->target[i], shift);
-      graph_prefetch (&slots[batch->slot[i]]);
-    }
-}
-
-/* Stage 2.  After it: every home slot is read, and the node it names
- * requested. */
-static void
-graph_request_nodes (GraphBuilder *builder,
-                     GraphBatch   *batch)
-{
-  const guint32 *slots = builder->registry->slots;
-  OuroGraphNode *nodes = builder->graph->nodes;
-
-  for (guint32 i = 0; i < batch->n; i++)
-    {
-      guint32 entry = slots[batch->slot[i]];
-
-      batch->entry[i] = entry;
-      if (entry != 0)
-        graph_prefetch_write (&nodes[entry - 1]);
-    }
-}
-
-/* Stage 3.  After it: the batch is empty; each of its targets that is
- * tracked is appended to edge_target (in visiting order) and counted in its
- * node's visits, each other one counted in n_ignored_visits and passed to
- * its source class's untracked_target; edge_start is final for every node
- * up to the last source. */
-static void
-graph_count_edges (GraphBuilder *builder,
-                   GraphBatch   *batch)
+graph_resolve_batch (GraphBuilder *builder)
 {
   OuroGraph *graph = builder->graph;
-  const guint32 *slots = builder->registry->slots;
-  OuroGraphNode *nodes = graph->nodes;
-  guint32 mask = builder->registry->n_slots - 1;
+  GraphBatch *batch = &builder->batch;
+  const OuroGraphCounter counter = ouro_graph_nodes_counter (graph);
 
   /* Room for the whole batch keeps the loop free of checks.  Past 32-bit
    * edge numbers the batch is dropped, and the build fails. */
-  if (!graph_reserve_edges (builder, batch->n))
+  if (!ouro_graph_reserve_edges (graph, (guint64) graph->n_edges + batch->n))
     {
       builder->overflow = TRUE;
       batch->n = 0;
       return;
     }
 
+  ouro_graph_resolve_batch (builder->registry, batch->target, batch->n, batch->node, &counter);
   for (guint32 i = 0; i < batch->n; i++)
     {
-      gpointer target = batch->target[i];
       guint32 source = batch->source[i];
-      guint32 slot = batch->slot[i], entry = batch->entry[i];
-
-      /* Invariant: no slot probed before @slot holds target.  (Rarely more
-       * than one: ~0.1 extra probes per lookup.) */
-      while (entry != 0 && nodes[entry - 1].object != target)
-        {
-          slot = (slot + 1) & mask;
-          entry = slots[slot];
-        }
 
       while (builder->next_start <= source)
         graph->edge_start[builder->next_start++] = graph->n_edges;
-      if (G_LIKELY (entry != 0))
-        {
-          graph->edge_target[graph->n_edges++] = entry - 1;
-          nodes[entry - 1].visits++;
-        }
+      if (G_LIKELY (batch->node[i] != OURO_NODE_NONE))
+        graph->edge_target[graph->n_edges++] = batch->node[i];
       else
-        {
-          const OuroClass *klass = ouro_graph_class (graph, source);
-
-          graph->n_ignored_visits++;
-          if (G_UNLIKELY (klass->untracked_target != NULL))
-            klass->untracked_target (graph->objects[source], target);
-        }
+        ouro_graph_ignore_visit (graph, source, batch->target[i]);
     }
   batch->n = 0;
-}
-
-/* Resolves the batch, stage by stage: the misses of each stage overlap.
- * After it the batch is empty. */
-static void
-graph_resolve_batch (GraphBuilder *builder)
-{
-  graph_request_slots (builder, &builder->batch);
-  graph_request_nodes (builder, &builder->batch);
-  graph_count_edges (builder, &builder->batch);
 }
 
 static void
@@ -206,7 +118,7 @@ graph_visit (gpointer    target,
   builder->fingerprint = ouro_graph_fingerprint (builder->fingerprint, target);
   batch->target[batch->n] = target;
   batch->source[batch->n] = builder->node;
-  if (G_UNLIKELY (++batch->n == GRAPH_BATCH))
+  if (G_UNLIKELY (++batch->n == OURO_GRAPH_BATCH))
     graph_resolve_batch (builder);
 }
 
