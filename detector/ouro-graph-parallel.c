@@ -275,6 +275,15 @@ parallel_squeeze (OuroGraph *graph,
   graph->n_edges = kept;
 }
 
+static void
+parallel_free (GraphParallel *parallel)
+{
+  g_free (parallel->ring);
+  g_free (parallel->own);
+  g_free (parallel->counts);
+  g_free (parallel);
+}
+
 gboolean
 ouro_graph_collect_edges_parallel (OuroGraph          *graph,
                                    const OuroRegistry *registry,
@@ -293,10 +302,7 @@ ouro_graph_collect_edges_parallel (OuroGraph          *graph,
   worker = g_thread_try_new ("ouro-scan", parallel_worker_main, parallel, NULL);
   if (worker == NULL)
     {
-      g_free (parallel->ring);
-      g_free (parallel->own);
-      g_free (parallel->counts);
-      g_free (parallel);
+      parallel_free (parallel);
       return FALSE;
     }
 
@@ -330,9 +336,6 @@ ouro_graph_collect_edges_parallel (OuroGraph          *graph,
 
   *out_n_visits = parallel->n_visits;
   *out_overflow = parallel->overflow;
-  g_free (parallel->ring);
-  g_free (parallel->own);
-  g_free (parallel->counts);
-  g_free (parallel);
+  parallel_free (parallel);
   return TRUE;
 }

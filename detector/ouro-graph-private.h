@@ -127,7 +127,10 @@ ouro_graph_fingerprint (guint64  fingerprint,
 
 static inline const OuroClass *
 ouro_graph_class (const OuroGraph *graph,
-                  guint32          node);
+                  guint32          node)
+{
+  return graph->class_table[graph->class_ids[node]];
+}
 
 static inline void
 ouro_graph_prefetch (const void *address)
@@ -264,13 +267,6 @@ ouro_graph_read_node (OuroGraph     *graph,
     ouro_graph_prefetch (graph->objects[v + 4]);
   graph->nodes[v].refcount = klass->get_refcount (object);
   klass->traverse (object, visit, user_data);
-}
-
-static inline const OuroClass *
-ouro_graph_class (const OuroGraph *graph,
-                  guint32          node)
-{
-  return graph->class_table[graph->class_ids[node]];
 }
 
 static inline gboolean

@@ -230,6 +230,7 @@ ouro_report_get_cycle_fingerprint (OuroReport *report,
                                    guint       cycle)
 {
   const OuroReportCycle *c;
+  OuroReportBrief member;
   GPtrArray *parts;
   guint64 hash = G_GUINT64_CONSTANT (0xcbf29ce484222325);   /* FNV-1a */
 
@@ -238,10 +239,8 @@ ouro_report_get_cycle_fingerprint (OuroReport *report,
 
   c = &report->cycles[cycle];
   parts = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < c->n_members; i++)
-    g_ptr_array_add (parts, g_strconcat ("member ", c->members[i].type_name, NULL));
-  for (guint i = 0; c->members_past != NULL && i < c->n_members_total - c->n_members; i++)
-    g_ptr_array_add (parts, g_strconcat ("member ", c->members_past[i].type_name, NULL));
+  for (guint i = 0; i < c->n_members_total && ouro_report_cycle_member_brief (c, i, &member); i++)
+    g_ptr_array_add (parts, g_strconcat ("member ", member.type_name, NULL));
   for (guint e = 0; e < c->n_edges; e++)
     if (!c->edges[e].weak)
       g_ptr_array_add (parts, g_strconcat ("edge ", c->members[c->edges[e].from].type_name, " -[",
@@ -339,25 +338,19 @@ leak_check_failing_fingerprint (OuroLeakCheck *check,
                                 GHashTable    *before)
 {
   const OuroReportCycle *c = &report->cycles[cycle];
+  OuroReportBrief brief;
   gboolean new_member = FALSE, all_ignored = TRUE;
   char *fingerprint;
 
   if (!c->garbage)
     return NULL;
-  for (guint i = 0; i < c->n_members; i++)
+  for (guint i = 0; i < c->n_members_total && ouro_report_cycle_member_brief (c, i, &brief); i++)
     {
-      new_member |= !g_hash_table_contains (before, c->members[i].object);
-      all_ignored &= g_hash_table_contains (check->ignored_types, c->members[i].type_name);
+      new_member |= !g_hash_table_contains (before, brief.object);
+      all_ignored &= g_hash_table_contains (check->ignored_types, brief.type_name);
     }
-  for (guint i = 0; c->members_past != NULL && i < c->n_members_total - c->n_members; i++)
-    {
-      new_member |= !g_hash_table_contains (before, c->members_past[i].object);
-      all_ignored &= g_hash_table_contains (check->ignored_types, c->members_past[i].type_name);
-    }
-  for (guint i = 0; i < c->n_held; i++)
-    new_member |= !g_hash_table_contains (before, c->held[i].object);
-  for (guint i = 0; c->held_past != NULL && i < c->n_held_total - c->n_held; i++)
-    new_member |= !g_hash_table_contains (before, c->held_past[i].object);
+  for (guint i = 0; i < c->n_held_total && ouro_report_cycle_held_brief (c, i, &brief); i++)
+    new_member |= !g_hash_table_contains (before, brief.object);
   if (!new_member || all_ignored)
     return NULL;
 

@@ -105,6 +105,38 @@ typedef struct {
   OuroReportBrief  *held_past;  /* [n_held_total - n_held] when built */
 } OuroReportCycle;
 
+/* Member @index (< n_members_total) of @cycle into @out, listed or past
+ * the listed ones.  Returns FALSE when the report does not have it (one
+ * read from JSON has only the listed ones). */
+static inline gboolean
+ouro_report_cycle_member_brief (const OuroReportCycle *cycle,
+                                guint                  index,
+                                OuroReportBrief       *out)
+{
+  if (index < cycle->n_members)
+    *out = (OuroReportBrief) { cycle->members[index].object, cycle->members[index].type_name };
+  else if (cycle->members_past != NULL)
+    *out = cycle->members_past[index - cycle->n_members];
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* The same for held object @index (< n_held_total). */
+static inline gboolean
+ouro_report_cycle_held_brief (const OuroReportCycle *cycle,
+                              guint                  index,
+                              OuroReportBrief       *out)
+{
+  if (index < cycle->n_held)
+    *out = (OuroReportBrief) { cycle->held[index].object, cycle->held[index].type_name };
+  else if (cycle->held_past != NULL)
+    *out = cycle->held_past[index - cycle->n_held];
+  else
+    return FALSE;
+  return TRUE;
+}
+
 typedef struct {
   const char *type_name;        /* interned (a report read from JSON: its strings) */
   guint       count;

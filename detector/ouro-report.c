@@ -188,14 +188,13 @@ ouro_report_get_cycle_object (OuroReport *report,
                               guint       cycle,
                               guint       index)
 {
+  OuroReportBrief member;
+
   g_return_val_if_fail (report != NULL, NULL);
   g_return_val_if_fail (cycle < report->n_cycles, NULL);
   g_return_val_if_fail (index < report->cycles[cycle].n_members_total, NULL);
-  if (index < report->cycles[cycle].n_members)
-    return report->cycles[cycle].members[index].object;
-  if (report->cycles[cycle].members_past != NULL)
-    return report->cycles[cycle].members_past[index - report->cycles[cycle].n_members].object;
-  return NULL;
+  return ouro_report_cycle_member_brief (&report->cycles[cycle], index, &member) ? member.object
+                                                                                : NULL;
 }
 
 /**

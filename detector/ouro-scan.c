@@ -80,7 +80,6 @@ scan_mark_reachable (OuroGraph *graph)
                            | OURO_NODE_CHANGED;
   guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
   guint32 depth = 0;
-
   guint32 n_live = 0;
 
   /* From scratch: the confirmation runs it a second time. */
