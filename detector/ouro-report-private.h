@@ -105,36 +105,41 @@ typedef struct {
   OuroReportBrief  *held_past;  /* [n_held_total - n_held] when built */
 } OuroReportCycle;
 
-/* Member @index (< n_members_total) of @cycle into @out, listed or past
- * the listed ones.  Returns FALSE when the report does not have it (one
- * read from JSON has only the listed ones). */
+/* Entry @index of a cycle's members or held objects into @out: from
+ * @listed (@n_listed of them), else from @past.  Returns FALSE when the
+ * report does not have it (one read from JSON has only the listed ones). */
 static inline gboolean
-ouro_report_cycle_member_brief (const OuroReportCycle *cycle,
-                                guint                  index,
-                                OuroReportBrief       *out)
+ouro_report_brief_at (const OuroReportObject *listed,
+                      guint                   n_listed,
+                      const OuroReportBrief  *past,
+                      guint                   index,
+                      OuroReportBrief        *out)
 {
-  if (index < cycle->n_members)
-    *out = (OuroReportBrief) { cycle->members[index].object, cycle->members[index].type_name };
-  else if (cycle->members_past != NULL)
-    *out = cycle->members_past[index - cycle->n_members];
+  if (index < n_listed)
+    *out = (OuroReportBrief) { listed[index].object, listed[index].type_name };
+  else if (past != NULL)
+    *out = past[index - n_listed];
   else
     return FALSE;
   return TRUE;
 }
 
-/* The same for held object @index (< n_held_total). */
+/* Member @index (< n_members_total) of @cycle, as above. */
+static inline gboolean
+ouro_report_cycle_member_brief (const OuroReportCycle *cycle,
+                                guint                  index,
+                                OuroReportBrief       *out)
+{
+  return ouro_report_brief_at (cycle->members, cycle->n_members, cycle->members_past, index, out);
+}
+
+/* Held object @index (< n_held_total) of @cycle, as above. */
 static inline gboolean
 ouro_report_cycle_held_brief (const OuroReportCycle *cycle,
                               guint                  index,
                               OuroReportBrief       *out)
 {
-  if (index < cycle->n_held)
-    *out = (OuroReportBrief) { cycle->held[index].object, cycle->held[index].type_name };
-  else if (cycle->held_past != NULL)
-    *out = cycle->held_past[index - cycle->n_held];
-  else
-    return FALSE;
-  return TRUE;
+  return ouro_report_brief_at (cycle->held, cycle->n_held, cycle->held_past, index, out);
 }
 
 typedef struct {
