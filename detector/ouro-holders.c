@@ -35,8 +35,18 @@ holders_find_label (gpointer    target,
     finder->label = label != NULL ? label : "(unlabelled)";
 }
 
+/* Where a class's describe_late text goes, once the lock is released. */
+typedef struct {
+  gsize            position;   /* in the output, just after the identity */
+  gpointer         object;
+  const OuroClass *klass;
+} HoldersLate;
+
+/* After it: @out names @node; when its class has describe_late, @late
+ * says where that text goes. */
 static void
 holders_append_object (GString         *out,
+                       GArray          *late,
                        const OuroGraph *graph,
                        guint32          node)
 {
@@ -47,6 +57,43 @@ holders_append_object (GString         *out,
 
   ouro_report_append_identity (out, type_name, object, description);
   g_free (description);
+  if (klass->describe != NULL && klass->describe_late != NULL)
+    {
+      HoldersLate entry = { out->len, object, klass };
+      g_array_append_val (late, entry);
+    }
+}
+
+/* After it: every describe_late text is in @out.  Runs application code:
+ * requires the registry lock released. */
+static void
+holders_describe_late (GString *out,
+                       GArray  *late)
+{
+  /* Each in the order describe ran, inserted from the end backwards so
+   * the positions before it stay true. */
+  char **texts = g_new0 (char *, MAX (late->len, 1));
+
+  for (guint i = 0; i < late->len; i++)
+    {
+      HoldersLate *entry = &g_array_index (late, HoldersLate, i);
+      texts[i] = entry->klass->describe_late (entry->object);
+    }
+  for (guint i = late->len; i > 0; i--)
+    {
+      HoldersLate *entry = &g_array_index (late, HoldersLate, i - 1);
+      char *text = texts[i - 1];
+
+      if (text != NULL && text[0] != '\0')
+        {
+          /* One line per object: a newline in a property would break it. */
+          g_strdelimit (text, "\n\r", ' ');
+          g_string_insert (out, (gssize) entry->position, text);
+          g_string_insert_c (out, (gssize) entry->position, ' ');
+        }
+      g_free (text);
+    }
+  g_free (texts);
 }
 
 /* Returns the newest node of @type_name, or OURO_NODE_NONE. */
@@ -128,15 +175,20 @@ ouro_holders_describe_newest (const char *type_name,
   GString *out = NULL;
   guint32 sample, root;
   guint32 *parent;
+  GArray *late;
 
   g_return_val_if_fail (type_name != NULL, NULL);
   if (indent == NULL)
     indent = "";
 
+  if (ouro_registry_refuse_reentry ("ouro_holders_describe_newest"))
+    return NULL;
+  late = g_array_new (FALSE, FALSE, sizeof (HoldersLate));
   ouro_registry_lock_for_scan ();
   if (!ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
     {
       ouro_registry_unlock_after_scan ();
+      g_array_unref (late);
       return NULL;
     }
 
@@ -148,7 +200,7 @@ ouro_holders_describe_newest (const char *type_name,
 
       out = g_string_new (NULL);
       g_string_append_printf (out, "%snewest: ", indent);
-      holders_append_object (out, &graph, sample);
+      holders_append_object (out, late, &graph, sample);
       g_string_append_c (out, '\n');
 
       if (root == OURO_NODE_NONE)
@@ -171,7 +223,7 @@ ouro_holders_describe_newest (const char *type_name,
               ouro_graph_class (&graph, holder)->traverse (graph.objects[holder], holders_find_label, &finder);
               g_string_append_printf (out, "%s  <- [%s] of ", indent,
                                       finder.label != NULL ? finder.label : "(unlabelled)");
-              holders_append_object (out, &graph, holder);
+              holders_append_object (out, late, &graph, holder);
               g_string_append_c (out, '\n');
             }
           g_array_unref (path);
@@ -196,5 +248,8 @@ ouro_holders_describe_newest (const char *type_name,
 
   ouro_graph_clear (&graph);
   ouro_registry_unlock_after_scan ();
+  if (out != NULL)
+    holders_describe_late (out, late);
+  g_array_unref (late);
   return out != NULL ? g_string_free (out, FALSE) : NULL;
 }

@@ -396,6 +396,12 @@ ouro_leak_check_run (OuroLeakCheck   *check,
   g_return_val_if_fail (check != NULL, FALSE);
   g_return_val_if_fail (scenario != NULL, FALSE);
   g_return_val_if_fail (iterations > 0, FALSE);
+  if (ouro_registry_refuse_reentry ("ouro_leak_check_run"))
+    {
+      if (out_report != NULL)
+        *out_report = g_strdup ("ouro_check_leaks: refused: called from inside a scan\n");
+      return FALSE;
+    }
 
   for (guint i = 0; i < check->warmup; i++)
     {

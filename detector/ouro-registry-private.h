@@ -64,6 +64,17 @@ void           ouro_registry_unlock (void);
 void           ouro_registry_lock_for_scan     (void);
 void           ouro_registry_unlock_after_scan (void);
 
+/* Whether this thread is inside a scan: between ouro_registry_lock_for_scan()
+ * and ouro_registry_unlock_after_scan(), so in a class function it calls. */
+gboolean       ouro_registry_scanning_here     (void);
+
+/* For the public entry points that take the registry lock themselves
+ * (ouro_scan, ouro_collect, snapshots, leak checks): returns TRUE when this
+ * thread is inside a scan, after a critical naming @function.  The lock is
+ * not recursive, so such a call would wait for itself for ever; it must
+ * return an empty result instead. */
+gboolean       ouro_registry_refuse_reentry    (const char *function);
+
 /* After it: the registry has no tombstones, so positions 0..n_positions-1
  * are exactly the tracked objects, in the order they were first tracked,
  * and the index no deleted-slot markers, its entries position + 1

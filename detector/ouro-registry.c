@@ -687,6 +687,23 @@ ouro_registry_unlock_after_scan (void)
   registry_lock_release ();
 }
 
+gboolean
+ouro_registry_scanning_here (void)
+{
+  return registry_scanning_here;
+}
+
+gboolean
+ouro_registry_refuse_reentry (const char *function)
+{
+  if (G_LIKELY (!registry_scanning_here))
+    return FALSE;
+  g_critical ("%s () called from inside a scan (from a traverse, get_refcount, "
+              "get_type_name or describe function); refused: it would wait for "
+              "the scan that called it", function);
+  return TRUE;
+}
+
 /* Called with the lock held by this very thread, from inside a scan. */
 static G_GNUC_NO_INLINE void
 registry_defer (gpointer         object,

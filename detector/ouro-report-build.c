@@ -40,6 +40,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "ouro-registry-private.h"
 #include "ouro-report-private.h"
 #include "ouro-report.h"
 
@@ -49,6 +50,7 @@ static gpointer         build_explain_data;
 
 typedef struct {
   OuroGraph        *graph;
+  OuroReport       *report;         /* being built; its late list grows */
   guint32          *ordered;        /* cycle members in cycle order, laid out as cycle_nodes */
   const char      **type_names;     /* [n_nodes], filled for cycle members;
                                        NULL when there are no cycles */
@@ -204,6 +206,34 @@ build_explain (Builder          *builder,
   out->n_references_dropped = explanation.n_references_dropped;
 }
 
+/* Returns @description (taken) cut to OURO_REPORT_MAX_DESCRIPTION bytes
+ * and made valid UTF-8, so every writer can assume both. */
+static char *
+build_tidy_description (char *description)
+{
+  if (description != NULL && strnlen (description, OURO_REPORT_MAX_DESCRIPTION + 1)
+                             > OURO_REPORT_MAX_DESCRIPTION)
+    {
+      /* Cut before a character that would cross the limit (backing over
+       * at most three continuation bytes), then mark the cut. */
+      gsize cut = OURO_REPORT_MAX_DESCRIPTION - strlen ("…");
+      char *shortened;
+
+      for (guint i = 0; i < 3 && cut > 0 && ((guchar) description[cut] & 0xc0) == 0x80; i++)
+        cut--;
+      shortened = g_strdup_printf ("%.*s…", (int) cut, description);
+      g_free (description);
+      description = shortened;
+    }
+  if (description != NULL && !g_utf8_validate (description, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (description, -1);
+      g_free (description);
+      description = valid;
+    }
+  return description;
+}
+
 /* After it: @out describes @node; while the report's budget lasts, its
  * description is captured, as valid UTF-8, and when its refcount is above
  * the references found, the explain function's sites. */
@@ -241,28 +271,43 @@ build_object (Builder          *builder,
   if (klass->describe == NULL)
     return;
   description = klass->describe (out->object);
-  if (description != NULL && strnlen (description, OURO_REPORT_MAX_DESCRIPTION + 1)
-                             > OURO_REPORT_MAX_DESCRIPTION)
+  out->description = build_tidy_description (description);
+  if (klass->describe_late != NULL)
     {
-      /* Cut before a character that would cross the limit (backing over
-       * at most three continuation bytes), then mark the cut. */
-      gsize cut = OURO_REPORT_MAX_DESCRIPTION - strlen ("…");
-      char *shortened;
+      OuroReportLate late = { out, klass };
 
-      for (guint i = 0; i < 3 && cut > 0 && ((guchar) description[cut] & 0xc0) == 0x80; i++)
-        cut--;
-      shortened = g_strdup_printf ("%.*s…", (int) cut, description);
-      g_free (description);
-      description = shortened;
+      if (builder->report->late == NULL)
+        builder->report->late = g_array_new (FALSE, FALSE, sizeof (OuroReportLate));
+      g_array_append_val (builder->report->late, late);
     }
-  if (description != NULL && !g_utf8_validate (description, -1, NULL))
+}
+
+void
+ouro_report_describe_late (OuroReport *report)
+{
+  g_assert (!ouro_registry_scanning_here ());
+  if (report->late == NULL)
+    return;
+  /* In the order describe was called, as the class may expect. */
+  for (guint i = 0; i < report->late->len; i++)
     {
-      /* Every writer can then assume UTF-8. */
-      char *valid = g_utf8_make_valid (description, -1);
-      g_free (description);
-      description = valid;
+      OuroReportLate *late = &g_array_index (report->late, OuroReportLate, i);
+      char *extra = late->klass->describe_late (late->out->object);
+      char *joined;
+
+      if (extra == NULL || extra[0] == '\0')
+        {
+          g_free (extra);
+          continue;
+        }
+      joined = late->out->description != NULL
+             ? g_strconcat (late->out->description, " ", extra, NULL)
+             : g_strdup (extra);
+      g_free (extra);
+      g_free (late->out->description);
+      late->out->description = build_tidy_description (joined);
     }
-  out->description = description;
+  g_clear_pointer (&report->late, g_array_unref);
 }
 
 /* After it: @out names @node and its type.  A description it would have
@@ -662,6 +707,7 @@ ouro_report_build (OuroGraph     *graph,
   guint n_garbage_seen = 0;
 
   builder.graph = graph;
+  builder.report = report;
   builder.budget = OURO_REPORT_MAX_DESCRIBED;
   pthread_mutex_lock (&build_explain_lock);
   builder.explain_func = build_explain_func;

@@ -176,7 +176,24 @@ struct _OuroReport {
 
   GStringChunk     *strings;         /* a report read from JSON: owns its type,
                                         class, label and kind strings; NULL otherwise */
+
+  /* OuroReportLate: the described objects whose class has describe_late,
+   * in the order describe was called; set by the build under the
+   * registry lock, emptied by ouro_report_describe_late () after it.
+   * NULL when there are none, and in every report a caller sees. */
+  GArray           *late;
 };
+
+typedef struct {
+  OuroReportObject *out;
+  const OuroClass  *klass;
+} OuroReportLate;
+
+/* After it: every object of @report whose describe was called has had
+ * its class's describe_late too, its text appended to the description.
+ * Runs application code: requires the registry lock released (the scan's
+ * own thread, after ouro_registry_unlock_after_scan ()). */
+void        ouro_report_describe_late (OuroReport *report);
 
 /* After it: a report of what @graph holds, whose phases have all run.
  * Requires the registry lock (it calls describe and traverse). */

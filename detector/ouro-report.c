@@ -69,6 +69,8 @@ ouro_report_free (OuroReport *report)
   g_free (report->garbage_sorted);
   if (report->strings != NULL)
     g_string_chunk_free (report->strings);
+  if (report->late != NULL)
+    g_array_unref (report->late);
   g_free (report);
 }
 

@@ -281,6 +281,8 @@ ouro_scan (OuroScanFlags flags)
 
   g_return_val_if_fail ((flags & ~(OURO_SCAN_ALL_CYCLES | OURO_SCAN_LIVE_SUMMARY)) == 0, NULL);
 
+  if (ouro_registry_refuse_reentry ("ouro_scan"))
+    return scan_empty_report (flags);
   ouro_fork_ensure_handlers ();
   ouro_registry_lock_for_scan ();
   if (ouro_scan_run_unlocked (&graph, flags))
@@ -291,6 +293,8 @@ ouro_scan (OuroScanFlags flags)
   else
     report = scan_empty_report (flags);
   ouro_registry_unlock_after_scan ();
+  /* Text that may run application code, now that the lock is free. */
+  ouro_report_describe_late (report);
 
   return report;
 }
@@ -373,6 +377,8 @@ ouro_collect (void)
   OuroGraph graph;
   guint n_garbage = 0;
 
+  if (ouro_registry_refuse_reentry ("ouro_collect"))
+    return 0;
   ouro_fork_ensure_handlers ();
   ouro_registry_lock_for_scan ();
   if (ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))

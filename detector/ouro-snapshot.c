@@ -32,6 +32,9 @@ ouro_snapshot_take (void)
 
   snapshot->counts = g_hash_table_new (NULL, NULL);
 
+  /* An empty snapshot: it would wait for the scan that called it. */
+  if (ouro_registry_refuse_reentry ("ouro_snapshot_take"))
+    return snapshot;
   ouro_registry_lock_for_scan ();
   registry = ouro_registry_get_unlocked ();
   for (guint32 position = 0; position < registry->n_positions; position++)

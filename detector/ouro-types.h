@@ -55,6 +55,21 @@ typedef void (*OuroVisitFunc) (gpointer    target,
  *   whose target is not tracked (such a reference is ignored).  Lets a
  *   class warn about holes in its tracking without a registry lookup per
  *   visit.  Must not track, untrack or scan.
+ * @describe_late: optional; the second half of @describe, for text that
+ *   may run application code (a property getter): a scan calls it after
+ *   releasing the registry lock, on the same thread, exactly once for each
+ *   object whose @describe it called, and appends what it returns
+ *   (freed with g_free(); NULL for nothing) to the description.  The
+ *   object may have been freed in between unless @describe took a
+ *   reference on it: the two are a pair, and the class keeps that state
+ *   (GObject's holds a weak reference from @describe to @describe_late).
+ *   Called only after every @describe of that scan.
+ * @clear_weak: optional; clears the weak references to the object, so that
+ *   nothing can take a new strong reference to it through them (CPython's
+ *   handle_weakrefs).  ouro_collect() calls it on every garbage object
+ *   before it confirms the garbage again and before any @clear; it runs
+ *   outside the registry lock, must not run application code, and returns
+ *   whether the object had weak references to clear.
  *
  * Describes a refcounted object system to Ouro (CPython's tp_traverse).
  * A class must outlive every object tracked with it; Ouro keeps the
@@ -74,7 +89,9 @@ typedef struct {
   gsize       (*get_size)      (gpointer object);
   void        (*untracked_target) (gpointer object,
                                    gpointer target);
-  gpointer     reserved[3];
+  char       *(*describe_late) (gpointer object);
+  gboolean    (*clear_weak)    (gpointer object);
+  gpointer     reserved[1];
 } OuroClass;
 
 G_END_DECLS

@@ -146,6 +146,13 @@ ouro_gobject_is_unref_func (gpointer func)
                           || func == (gpointer) g_object_unref);
 }
 
+void
+ouro_gobject_real_unref (gpointer object)
+{
+  interpose_resolve ();
+  ((void (*) (gpointer)) real.unref) (object);
+}
+
 /* ---- records ---------------------------------------------------------- */
 
 /* An object's records, in one allocation.  records_table finds them by

@@ -34,7 +34,14 @@ void     ouro_gobject_set_finalize_hook (OuroGObjectFinalizeHook hook);
 
 /* ---- ouro-gobject-describe.c ------------------------------------------ */
 
+/* Under the registry lock: what reading runs no application code. */
 char    *ouro_gobject_describe       (gpointer object);
+/* After the lock is released, for an object describe saw: its properties. */
+char    *ouro_gobject_describe_late  (gpointer object);
+/* Brackets ouro_collect ()'s dispose of @object: describe_late leaves an
+ * object being disposed alone. */
+void     ouro_gobject_describe_mark_disposing (GObject  *object,
+                                               gboolean  disposing);
 
 /* ---- ouro-gobject-edges.c: registered fields, properties, traversers --- */
 
@@ -73,6 +80,10 @@ void     ouro_gobject_visit_recorded (GObject      *object,
                                       OuroVisitFunc visit,
                                       gpointer      user_data);
 gboolean ouro_gobject_is_unref_func  (gpointer func);
+/* libgobject's own g_object_unref, past any interposer (the reference
+ * ledger's): for a reference taken inside libgobject, which the ledger
+ * never saw being taken. */
+void     ouro_gobject_real_unref     (gpointer object);
 /* Turns the qdata references @object set on itself before it was tracked
  * (in its instance init or constructor, on this thread) into records.
  * Called when @object is constructed. */

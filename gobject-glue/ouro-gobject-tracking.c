@@ -326,8 +326,10 @@ gobject_clear (gpointer object)
 {
   if (ouro_gobject_gtk_widget_has_parent (object))
     return;
+  ouro_gobject_describe_mark_disposing (object, TRUE);
   g_object_run_dispose (object);
   ouro_gobject_drop_recorded_qdata (object);
+  ouro_gobject_describe_mark_disposing (object, FALSE);
 }
 
 static gsize
@@ -359,6 +361,7 @@ static const OuroClass gobject_class = {
   .traverse = gobject_traverse,
   .get_type_name = gobject_get_type_name,
   .describe = ouro_gobject_describe,
+  .describe_late = ouro_gobject_describe_late,
   .ref = gobject_ref,
   .unref = gobject_unref,
   .clear = gobject_clear,

@@ -10,7 +10,10 @@
  *   - a traverse that visits one target, or itself, thousands of times;
  *   - describe returning NULL, invalid UTF-8, control characters or a
  *     megabyte: every report form stays valid, the JSON reads back;
- *   - ouro_collect whose clear resurrects an object.
+ *   - ouro_collect whose clear resurrects an object;
+ *   - ouro_scan, ouro_collect, ouro_snapshot_take or ouro_check_leaks
+ *     called from inside a scan (a traverse or get_refcount): refused with
+ *     a critical and an empty result, never a deadlock.
  *
  * Not thread safe (one test at a time); each test leaves the registry
  * empty.
@@ -503,6 +506,129 @@ test_collect_clear_refuses (void)
   g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
 }
 
+/* ---- re-entrant scans ---------------------------------------------- */
+
+typedef enum {
+  REENTER_SCAN,
+  REENTER_COLLECT,
+  REENTER_SNAPSHOT,
+  REENTER_CHECK_LEAKS,
+  REENTER_FROM_REFCOUNT,   /* ouro_scan from get_refcount, not traverse */
+} ReenterMode;
+
+static ReenterMode reenter_mode;
+static guint       reenter_calls;
+
+static void reenter_scenario (gpointer user_data) { }
+
+/* What the inner call returned: it must be empty, and it must return. */
+static void
+reenter (void)
+{
+  OuroReport *report;
+  OuroSnapshot *snapshot;
+  char *text = NULL;
+
+  if (reenter_calls++ > 0)
+    return;
+  switch (reenter_mode)
+    {
+    case REENTER_SCAN:
+    case REENTER_FROM_REFCOUNT:
+      report = ouro_scan (OURO_SCAN_GARBAGE);
+      g_assert_nonnull (report);
+      g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+      g_assert_cmpuint (ouro_report_get_n_cycles (report), ==, 0);
+      ouro_report_free (report);
+      break;
+    case REENTER_COLLECT:
+      g_assert_cmpuint (ouro_collect (), ==, 0);
+      break;
+    case REENTER_SNAPSHOT:
+      snapshot = ouro_snapshot_take ();
+      g_assert_cmpuint (ouro_snapshot_get_count (snapshot, "Node"), ==, 0);
+      ouro_snapshot_free (snapshot);
+      break;
+    case REENTER_CHECK_LEAKS:
+      g_assert_false (ouro_check_leaks (reenter_scenario, NULL, 1, &text));
+      g_assert_nonnull (strstr (text, "inside a scan"));
+      g_free (text);
+      break;
+    }
+}
+
+static guint
+reenter_get_refcount (gpointer object)
+{
+  if (reenter_mode == REENTER_FROM_REFCOUNT)
+    reenter ();
+  return test_node_class.get_refcount (object);
+}
+
+static void
+reenter_traverse (gpointer      object,
+                  OuroVisitFunc visit,
+                  gpointer      user_data)
+{
+  if (reenter_mode != REENTER_FROM_REFCOUNT)
+    reenter ();
+  test_node_class.traverse (object, visit, user_data);
+}
+
+static void
+test_reentrant_subprocess (void)
+{
+  OuroClass klass = test_node_class;
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  OuroReport *report;
+
+  reenter_mode = (ReenterMode) g_ascii_strtoull (g_getenv ("OURO_TEST_REENTER"), NULL, 10);
+  /* The refusal's critical must not end the child: what follows it is
+   * what is checked. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  klass.get_refcount = reenter_get_refcount;
+  klass.traverse = reenter_traverse;
+  test_node_link (a, b, "field peer");
+  test_node_link (b, a, "field peer");
+  ouro_track (a, &klass);
+  ouro_track (b, &klass);
+  test_node_unref (a);
+  test_node_unref (b);
+
+  /* The outer scan is whole: both nodes are garbage. */
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (reenter_calls, >=, 1);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 2);
+  ouro_report_free (report);
+  ouro_track (a, &test_node_class);
+  ouro_track (b, &test_node_class);
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+}
+
+/* Each entry point, called from inside a scan, says so and returns. */
+static void
+test_reentrant (void)
+{
+  static const char *const names[] = { "ouro_scan", "ouro_collect", "ouro_snapshot_take",
+                                       "ouro_leak_check_run", "ouro_scan" };
+
+  for (guint mode = REENTER_SCAN; mode <= REENTER_FROM_REFCOUNT; mode++)
+    {
+      char *value = g_strdup_printf ("%u", mode);
+      char *pattern = g_strdup_printf ("*%s () called from inside a scan*refused*", names[mode]);
+
+      g_setenv ("OURO_TEST_REENTER", value, TRUE);
+      g_test_trap_subprocess ("/misuse/reentrant-scan/subprocess", 20 * G_USEC_PER_SEC,
+                              G_TEST_SUBPROCESS_INHERIT_STDOUT);
+      /* A hang would time out and fail. */
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr (pattern);
+      g_free (pattern);
+      g_free (value);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -516,6 +642,8 @@ main (int    argc,
   g_test_add_func ("/misuse/describe/bad", test_bad_descriptions);
   g_test_add_func ("/misuse/collect/resurrection", test_collect_resurrection);
   g_test_add_func ("/misuse/collect/clear-refuses", test_collect_clear_refuses);
+  g_test_add_func ("/misuse/reentrant-scan", test_reentrant);
+  g_test_add_func ("/misuse/reentrant-scan/subprocess", test_reentrant_subprocess);
 
   return g_test_run ();
 }
