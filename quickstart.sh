@@ -15,10 +15,13 @@ cd "$(dirname "$0")"
 # GTK 4 and Xvfb (the GTK tests and example run headless; the libraries
 # themselves never link GTK), gtk-4-examples (gtk4-demo: a stock program
 # the `ouro run` tests run under the preload), libunwind and libdw (the
-# reference ledger's stacks and file:line names; optional at build time).
+# reference ledger's stacks and file:line names; optional at build time),
+# python3-gi, gir1.2-gtk-4.0 and gjs (the run-bindings test runs Python and
+# JavaScript GTK 4 programs under `ouro run`: language bindings hold their
+# objects with toggle references, which the exit report must survive).
 packages=(gcc meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
           valgrind graphviz python3 libgtk-4-dev xvfb xauth fonts-dejavu-core
-          gtk-4-examples libunwind-dev libdw-dev)
+          gtk-4-examples libunwind-dev libdw-dev python3-gi gir1.2-gtk-4.0 gjs)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -8,24 +8,12 @@
  */
 #include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <ouro.h>
 
-typedef struct {
-  int   status;   /* exit status, or 128 + signal */
-  char *out;
-  char *err;
-} RunResult;
-
-static void
-run_result_clear (RunResult *result)
-{
-  g_clear_pointer (&result->out, g_free);
-  g_clear_pointer (&result->err, g_free);
-}
+#include "run-common.h"
 
 static char *
 app_path (const char *name)
@@ -34,50 +22,6 @@ app_path (const char *name)
 
   g_assert_nonnull (dir);
   return g_build_filename (dir, name, NULL);
-}
-
-static char **
-run_environment (const char *const *extra)
-{
-  char **env = g_get_environ ();
-
-  /* The tests choose the options; the user's must not leak in. */
-  env = g_environ_unsetenv (env, "OURO_OPTIONS");
-  for (guint i = 0; extra != NULL && extra[i] != NULL; i += 2)
-    env = g_environ_setenv (env, extra[i], extra[i + 1], TRUE);
-  return env;
-}
-
-/* After it: @result holds what the command printed and how it ended. */
-static void
-run_command (const char *const *argv,
-             const char *const *extra_env,
-             RunResult         *result)
-{
-  g_auto(GStrv) env = run_environment (extra_env);
-  g_autoptr(GError) error = NULL;
-  int wait_status = 0;
-
-  memset (result, 0, sizeof *result);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL,
-                               &result->out, &result->err, &wait_status, &error));
-  g_assert_no_error (error);
-  if (WIFEXITED (wait_status))
-    result->status = WEXITSTATUS (wait_status);
-  else
-    result->status = 128 + WTERMSIG (wait_status);
-  if (g_test_verbose ())
-    g_printerr ("status %d\n--- stdout\n%s--- stderr\n%s---\n", result->status,
-                result->out, result->err);
-}
-
-static const char *
-tool (void)
-{
-  const char *path = g_getenv ("OURO_TOOL");
-
-  g_assert_nonnull (path);
-  return path;
 }
 
 /* ---- the command line -------------------------------------------------- */
@@ -349,19 +293,6 @@ test_ledger_names_the_extra_reference (void)
 }
 
 /* ---- reports on SIGUSR1 ------------------------------------------------ */
-
-static gboolean
-wait_for_file (const char *path,
-               guint       seconds)
-{
-  for (guint i = 0; i < seconds * 20; i++)
-    {
-      if (g_file_test (path, G_FILE_TEST_EXISTS))
-        return TRUE;
-      g_usleep (50 * 1000);
-    }
-  return FALSE;
-}
 
 /* Whether @process is alive (not a zombie): GSubprocess only says once
  * it has been waited for. */
