@@ -302,6 +302,7 @@ ouro_scan (OuroScanFlags flags)
 typedef struct {
   gpointer         object;
   const OuroClass *klass;
+  guint            refcount;   /* as the first scan read it */
 } CollectItem;
 
 /* After it: @collectable lists the garbage whose class can be collected and
@@ -315,7 +316,8 @@ collect_gather_unlocked (OuroGraph *graph,
 
   for (guint32 v = 0; v < graph->n_nodes; v++)
     {
-      CollectItem item = { graph->objects[v], ouro_graph_class (graph, v) };
+      CollectItem item = { graph->objects[v], ouro_graph_class (graph, v),
+                           graph->nodes[v].refcount };
 
       if (!ouro_graph_is_garbage (graph, v))
         continue;
@@ -326,6 +328,63 @@ collect_gather_unlocked (OuroGraph *graph,
         g_array_append_val (refused, item);
     }
   return n_garbage;
+}
+
+/* Requires the registry lock.  After it: no weak reference of a class
+ * with clear_weak points into @collectable any more, so nothing can take
+ * a new strong reference to it (CPython's handle_weakrefs).  Returns
+ * whether any was cleared: one may have been used between the scan and
+ * now, and the garbage must then be confirmed. */
+static gboolean
+collect_clear_weak_unlocked (GArray *collectable)
+{
+  gboolean cleared = FALSE;
+
+  for (guint i = 0; i < collectable->len; i++)
+    {
+      CollectItem *item = &g_array_index (collectable, CollectItem, i);
+
+      if (item->klass->clear_weak != NULL && item->klass->clear_weak (item->object))
+        cleared = TRUE;
+    }
+  return cleared;
+}
+
+/* Requires the registry lock, and the weak references into @collectable
+ * cleared.  After it: @collectable keeps only the objects that a new scan
+ * finds garbage with the refcount the first scan read.  An object that
+ * another thread took through a weak reference before it was cleared is
+ * live now, and so is everything it reaches, its whole cycle included:
+ * they are left alone.  Returns FALSE (and leaves @collectable empty)
+ * when the scan could not run. */
+static gboolean
+collect_confirm_unlocked (GArray *collectable)
+{
+  OuroGraph graph;
+  GHashTable *garbage;
+  guint kept = 0;
+
+  if (!ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
+    {
+      g_array_set_size (collectable, 0);
+      return FALSE;
+    }
+  garbage = g_hash_table_new (NULL, NULL);
+  for (guint32 v = 0; v < graph.n_nodes; v++)
+    if (ouro_graph_is_garbage (&graph, v))
+      g_hash_table_insert (garbage, graph.objects[v], GUINT_TO_POINTER (graph.nodes[v].refcount + 1));
+  for (guint i = 0; i < collectable->len; i++)
+    {
+      CollectItem *item = &g_array_index (collectable, CollectItem, i);
+      guint refcount_plus_one = GPOINTER_TO_UINT (g_hash_table_lookup (garbage, item->object));
+
+      if (refcount_plus_one == item->refcount + 1)
+        g_array_index (collectable, CollectItem, kept++) = *item;
+    }
+  g_array_set_size (collectable, kept);
+  g_hash_table_unref (garbage);
+  ouro_graph_clear (&graph);
+  return TRUE;
 }
 
 /* Names, one message per class, the garbage that could not be collected
@@ -367,7 +426,15 @@ collect_report_refused (GArray *refused)
  * of other classes is not touched; what of it is still tracked afterwards
  * (nothing collected released it) is named in a message.
  *
- * Returns: the number of garbage objects found, collectable or not
+ * Weak references come first, as in CPython's collector: before any
+ * clear, the weak references to the garbage are cleared (the class's
+ * clear_weak), so nothing can take a new strong reference to it; when
+ * there were any, a second scan confirms the garbage, and an object that
+ * another thread took in between is left alone, with its cycle and all it
+ * holds.
+ *
+ * Returns: the number of garbage objects the first scan found,
+ *   collectable or not
  */
 guint
 ouro_collect (void)
@@ -385,10 +452,15 @@ ouro_collect (void)
     {
       n_garbage = collect_gather_unlocked (&graph, collectable, refused);
       ouro_graph_clear (&graph);
+      /* Under the same lock as the scan: untracking waits, so no garbage
+       * object can be freed (and its address reused) in between. */
+      if (collect_clear_weak_unlocked (collectable))
+        collect_confirm_unlocked (collectable);
     }
   ouro_registry_unlock_after_scan ();
 
-  /* Garbage is unreachable: nothing but the calls below can touch it now. */
+  /* Confirmed garbage with no weak reference left is unreachable: nothing
+   * but the calls below can touch it now. */
   for (guint i = 0; i < collectable->len; i++)
     {
       CollectItem *item = &g_array_index (collectable, CollectItem, i);

@@ -67,9 +67,9 @@ typedef void (*OuroVisitFunc) (gpointer    target,
  * @clear_weak: optional; clears the weak references to the object, so that
  *   nothing can take a new strong reference to it through them (CPython's
  *   handle_weakrefs).  ouro_collect() calls it on every garbage object
- *   before it confirms the garbage again and before any @clear; it runs
- *   outside the registry lock, must not run application code, and returns
- *   whether the object had weak references to clear.
+ *   before it confirms the garbage again and before any @clear, under the
+ *   registry lock: it must not run application code, track or untrack.
+ *   Returns whether the object had weak references to clear.
  *
  * Describes a refcounted object system to Ouro (CPython's tp_traverse).
  * A class must outlive every object tracked with it; Ouro keeps the

@@ -46,6 +46,8 @@ typedef struct {
   gulong         id;       /* handler id, or qdata key */
   gpointer       target;
   const char    *label;    /* interned */
+  GClosure      *closure;  /* a handler's closure, when its caller made it */
+  const char    *shared_label;  /* interned; with @closure */
 } Record;
 
 typedef gulong   (*ConnectDataFunc)        (gpointer, const gchar *, GCallback, gpointer,
@@ -356,6 +358,8 @@ records_remove_index (Records *records,
   records->len--;
 }
 
+static void records_add (GObject *owner, const Record *record);
+
 void
 ouro_gobject_record_add (GObject        *owner,
                          OuroRecordKind  kind,
@@ -363,7 +367,31 @@ ouro_gobject_record_add (GObject        *owner,
                          gpointer        target,
                          const char     *label)
 {
-  Record record = { kind, id, target, label };
+  Record record = { kind, id, target, label, NULL, NULL };
+
+  records_add (owner, &record);
+}
+
+void
+ouro_gobject_record_add_closure (GObject    *owner,
+                                 gulong      id,
+                                 GClosure   *closure,
+                                 gpointer    target,
+                                 const char *label,
+                                 const char *shared_label)
+{
+  Record record = { OURO_RECORD_HANDLER_DATA, id, target, label, closure, shared_label };
+
+  records_add (owner, &record);
+}
+
+static void
+records_add (GObject      *owner,
+             const Record *new_record)
+{
+  Record record = *new_record;
+  OuroRecordKind kind = record.kind;
+  gulong id = record.id;
   RecordsSlot *slot;
   Records *records;
 
@@ -381,6 +409,15 @@ ouro_gobject_record_add (GObject        *owner,
         if (records->items[i].kind == kind && records->items[i].id == id)
           records_remove_index (records, i--);
       records_mark_qdata (records);
+    }
+  else if (kind == OURO_RECORD_CONTROLLER)
+    {
+      /* One record per controller: a record left by one that was removed
+       * (and perhaps freed, its address now another controller's) would
+       * count the widget's one reference twice. */
+      for (guint i = 0; i < records->len; i++)
+        if (records->items[i].kind == kind && records->items[i].target == record.target)
+          records_remove_index (records, i--);
     }
   /* Handlers disconnected without a scan in between leave records behind:
    * drop those that no longer hold whenever the array reaches a power of
@@ -520,6 +557,9 @@ ouro_gobject_visit_recorded (GObject      *object,
         }
       if (record->kind == OURO_RECORD_HANDLER_OBJECT)
         ouro_visit_weak (visit, record->target, record->label, user_data);
+      else if (record->closure != NULL)
+        ouro_gobject_closure_visit_handler (record->closure, record->target, record->label,
+                                            record->shared_label, visit, user_data);
       else
         ouro_gobject_visit (visit, record->target, record->label, user_data);
     }
@@ -586,24 +626,26 @@ interpose_record_handler (gpointer        instance,
                            interpose_label (kind, signal, 0));
 }
 
-/* The object a closure holds and releases with g_object_unref when it is
- * finalized (g_cclosure_new (callback, g_object_ref (self), unref)), or
- * NULL.  Finalize notifiers follow the marshal guards in notifiers[]. */
-static gpointer
-interpose_closure_held_object (GClosure *closure)
+/* Records a handler connected with a closure its caller made, which may
+ * be shared: see ouro-gobject-closures.c. */
+static void
+interpose_record_closure (gpointer    instance,
+                          gulong      handler_id,
+                          GClosure   *closure,
+                          gpointer    target,
+                          const char *signal)
 {
-  guint first = closure->meta_marshal_nouse + (closure->n_guards << 1);
+  char *shared;
 
-  if (closure->data == NULL)
-    return NULL;
-  for (guint i = 0; i < closure->n_fnotifiers; i++)
-    {
-      GClosureNotifyData *notifier = &closure->notifiers[first + i];
-
-      if (notifier->data == closure->data && ouro_gobject_is_unref_func ((gpointer) notifier->notify))
-        return closure->data;
-    }
-  return NULL;
+  if (handler_id == 0 || target == NULL || !ouro_gobject_is_initialized ()
+      || !G_TYPE_CHECK_INSTANCE_TYPE (instance, G_TYPE_OBJECT)
+      || !ouro_gobject_closure_note_handler (closure))
+    return;
+  shared = g_strconcat ("signal ", signal, ": handler closure", NULL);
+  ouro_gobject_record_add_closure (instance, handler_id, closure, target,
+                                   interpose_label (OURO_RECORD_HANDLER_DATA, signal, 0),
+                                   g_intern_string (shared));
+  g_free (shared);
 }
 
 OURO_INTERPOSE gulong
@@ -633,9 +675,9 @@ g_signal_connect_closure (gpointer     instance,
   gulong id;
 
   interpose_resolve ();
-  held = closure != NULL ? interpose_closure_held_object (closure) : NULL;
+  held = closure != NULL ? ouro_gobject_closure_held_object (closure) : NULL;
   id = real.connect_closure (instance, detailed_signal, closure, after);
-  interpose_record_handler (instance, id, OURO_RECORD_HANDLER_DATA, held, detailed_signal);
+  interpose_record_closure (instance, id, closure, held, detailed_signal);
   return id;
 }
 
@@ -650,14 +692,14 @@ g_signal_connect_closure_by_id (gpointer  instance,
   gulong id;
 
   interpose_resolve ();
-  held = closure != NULL ? interpose_closure_held_object (closure) : NULL;
+  held = closure != NULL ? ouro_gobject_closure_held_object (closure) : NULL;
   id = real.connect_closure_by_id (instance, signal_id, detail, closure, after);
   if (id != 0 && held != NULL)
     {
       char *signal = detail != 0
                    ? g_strconcat (g_signal_name (signal_id), "::", g_quark_to_string (detail), NULL)
                    : g_strdup (g_signal_name (signal_id));
-      interpose_record_handler (instance, id, OURO_RECORD_HANDLER_DATA, held, signal);
+      interpose_record_closure (instance, id, closure, held, signal);
       g_free (signal);
     }
   return id;

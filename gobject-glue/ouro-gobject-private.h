@@ -43,6 +43,12 @@ char    *ouro_gobject_describe_late  (gpointer object);
 void     ouro_gobject_describe_mark_disposing (GObject  *object,
                                                gboolean  disposing);
 
+/* ---- ouro-gobject-clear-weak.c ---------------------------------------- */
+
+/* OuroClass.clear_weak: clears the GWeakRefs and weak pointers to @object.
+ * Under the registry lock; GLib's code only. */
+gboolean ouro_gobject_clear_weak     (gpointer object);
+
 /* ---- ouro-gobject-edges.c: registered fields, properties, traversers --- */
 
 void     ouro_gobject_visit_registered (GObject      *object,
@@ -61,12 +67,22 @@ typedef enum {
 /* Records that @owner holds @target, checked again at every scan (handler
  * still connected, qdata unchanged, controller still attached) so a stale
  * record can only hide an edge.  @id is the handler id or the qdata key;
- * @label is interned (g_intern_string ()). */
+ * @label is interned (g_intern_string ()).  A controller or a qdata key
+ * has one record at most: recording it again replaces the old one. */
 void     ouro_gobject_record_add     (GObject        *owner,
                                       OuroRecordKind  kind,
                                       gulong          id,
                                       gpointer        target,
                                       const char     *label);
+/* The same for a handler whose caller-made @closure holds @target (see
+ * ouro-gobject-closures.c); @shared_label names the handler's reference
+ * to the closure when several handlers share it. */
+void     ouro_gobject_record_add_closure (GObject    *owner,
+                                          gulong      id,
+                                          GClosure   *closure,
+                                          gpointer    target,
+                                          const char *label,
+                                          const char *shared_label);
 void     ouro_gobject_record_remove  (GObject        *owner,
                                       OuroRecordKind  kind,
                                       gpointer        target);
@@ -91,6 +107,29 @@ void     ouro_gobject_interpose_claim_pending (GObject *object);
 /* Says (a message) when the interposed functions are not the ones the
  * program calls. */
 void     ouro_gobject_interpose_check (void);
+
+/* ---- ouro-gobject-closures.c: closures of handlers that hold objects --- */
+
+void     ouro_gobject_closures_add_fork_lock (void);
+/* The object @closure holds and releases with g_object_unref when it is
+ * finalized (g_cclosure_new (callback, g_object_ref (self), unref)), or
+ * NULL. */
+gpointer ouro_gobject_closure_held_object (GClosure *closure);
+/* Called after a handler holding @closure was connected, outside every
+ * Ouro lock.  After it, the closure is known until it is finalized, and a
+ * node of its own from its second handler on.  Returns FALSE when it
+ * cannot be followed (no finalize notifier slot left): make no record. */
+gboolean ouro_gobject_closure_note_handler (GClosure *closure);
+/* From a scan, under the registry and records locks: visits what one
+ * handler holding @closure holds — @target (with @label) when the handler
+ * is the closure's only holder, the closure (with @shared_label) when it
+ * is a shared node, nothing otherwise. */
+void     ouro_gobject_closure_visit_handler (GClosure      *closure,
+                                             gpointer       target,
+                                             const char    *label,
+                                             const char    *shared_label,
+                                             OuroVisitFunc  visit,
+                                             gpointer       user_data);
 
 /* ---- ouro-gobject-gtk.c: GTK4 and GIO containers, found at run time ---- */
 

@@ -129,6 +129,8 @@ ouro_gobject_init (void)
       /* Before the first object is tracked: a fork () from now on leaves
        * the child with free locks. */
       ouro_gobject_interpose_add_fork_lock ();
+      /* Taken after the records lock, as a scan takes them. */
+      ouro_gobject_closures_add_fork_lock ();
       ouro_gobject_edges_add_fork_lock ();
       ouro_add_fork_lock (tracking_hole_lock_acquire, tracking_hole_lock_release);
       real_constructed = object_class->constructed;
@@ -367,6 +369,7 @@ static const OuroClass gobject_class = {
   .clear = gobject_clear,
   .get_size = gobject_get_size,
   .untracked_target = gobject_untracked_target,
+  .clear_weak = ouro_gobject_clear_weak,
 };
 
 /**

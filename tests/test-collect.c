@@ -1,6 +1,9 @@
 /* test-collect.c — ouro_collect(): garbage cycles are broken and freed,
  * live objects are never touched, garbage whose class cannot be collected
  * is named and left alone, and the count returned is the garbage found.
+ * Weak references are cleared before anything is cleared, and an object
+ * taken through one before that (another thread's upgrade) keeps its
+ * cycle, and all it holds, alive.
  */
 #include "test-node.h"
 
@@ -132,6 +135,66 @@ test_collect_many (void)
   g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
 }
 
+/* A class whose clear_weak plays another thread that upgraded a weak
+ * reference to @weak_victim between the scan and the clear: it takes a
+ * strong reference, as g_weak_ref_get () would have. */
+static TestNode *weak_victim;
+static TestNode *weak_upgraded;
+static guint     weak_clears;
+
+static gboolean
+weak_node_clear_weak (gpointer object)
+{
+  weak_clears++;
+  if (object != weak_victim)
+    return FALSE;
+  weak_upgraded = test_node_ref (object);
+  return TRUE;
+}
+
+static void
+test_collect_weak_upgrade_keeps_cycle (void)
+{
+  OuroClass klass = test_node_class;
+  TestNode *a = test_node_new ("Node", "a");
+  TestNode *b = test_node_new ("Node", "b");
+  TestNode *held = test_node_new ("Held", "held");
+  TestNode *c = test_node_new ("Other", "c");
+  TestNode *d = test_node_new ("Other", "d");
+  guint freed_before = test_node_n_freed;
+
+  klass.clear_weak = weak_node_clear_weak;
+  for (TestNode **node = (TestNode *[]) { a, b, held, c, d, NULL }; *node != NULL; node++)
+    ouro_track (*node, &klass);
+  /* a <-> b, which holds held; c <-> d, unrelated. */
+  test_node_link (a, b, "next");
+  test_node_link (b, a, "next");
+  test_node_link (b, held, "tail");
+  test_node_link (c, d, "next");
+  test_node_link (d, c, "next");
+  for (TestNode **node = (TestNode *[]) { a, b, held, c, d, NULL }; *node != NULL; node++)
+    test_node_unref (*node);
+
+  weak_victim = b;
+  weak_clears = 0;
+  /* Five garbage found; every one's weak references cleared first. */
+  g_assert_cmpuint (ouro_collect (), ==, 5);
+  g_assert_cmpuint (weak_clears, ==, 5);
+  /* b was taken: its cycle and what it holds are left alone, untouched. */
+  g_assert_cmpuint (test_node_n_freed - freed_before, ==, 2);
+  g_assert_cmpuint (a->targets->len, ==, 1);
+  g_assert_cmpuint (b->targets->len, ==, 2);
+  g_assert_cmpuint (b->refcount, ==, 2);
+  g_assert_true (ouro_is_tracked (held));
+
+  /* The taker lets go: the next collect frees them. */
+  weak_victim = NULL;
+  test_node_unref (weak_upgraded);
+  g_assert_cmpuint (ouro_collect (), ==, 3);
+  g_assert_cmpuint (test_node_n_freed - freed_before, ==, 5);
+  g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -143,6 +206,7 @@ main (int    argc,
   g_test_add_func ("/collect/refuses-plain-class", test_collect_refuses_plain_class);
   g_test_add_func ("/collect/frees-plain-tail", test_collect_frees_plain_tail);
   g_test_add_func ("/collect/many", test_collect_many);
+  g_test_add_func ("/collect/weak-upgrade-keeps-cycle", test_collect_weak_upgrade_keeps_cycle);
 
   return g_test_run ();
 }

@@ -421,6 +421,119 @@ test_handler_closures (void)
   dlclose (gobject_library);
 }
 
+/* One closure holding t (its data, released by g_object_unref) connected
+ * to two instances that t holds in qdata, t also held by the test: one
+ * reference to t, so t is live, and so are they.  Counting the closure's
+ * reference once per handler made all three garbage, and collect then
+ * disposed t under the test's feet. */
+static void
+test_shared_closure_counts_once (void)
+{
+  guint finalized = 0;
+  GObject *t = g_object_new (owner_get_type (), NULL);
+  GObject *i1 = g_object_new (child_get_type (), NULL);
+  GObject *i2 = g_object_new (child_get_type (), NULL);
+  GClosure *closure = g_cclosure_new (G_CALLBACK (on_child_changed), g_object_ref (t),
+                                      (GClosureNotify) g_object_unref);
+  OuroReport *report;
+  char *text;
+
+  g_object_weak_ref (t, weak_notify_count, &finalized);
+  g_object_weak_ref (i1, weak_notify_count, &finalized);
+  g_object_weak_ref (i2, weak_notify_count, &finalized);
+  g_signal_connect_closure (i1, "changed", closure, FALSE);
+  g_signal_connect_closure_by_id (i2, child_signal_changed, 0, closure, FALSE);
+  g_object_set_data_full (t, "first", i1, g_object_unref);    /* takes i1 */
+  g_object_set_data_full (t, "second", i2, g_object_unref);   /* takes i2 */
+
+  scan_expect_no_garbage ();
+  g_assert_cmpuint (ouro_collect (), ==, 0);
+  g_assert_cmpuint (finalized, ==, 0);
+
+  /* The closure is a holder of its own: shown between the handlers and t. */
+  report = ouro_scan (OURO_SCAN_ALL_CYCLES);
+  text = ouro_report_to_text (report);
+  if (g_test_verbose ())
+    g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "--[signal changed: handler closure]--> "));
+  g_assert_nonnull (strstr (text, "--[closure data]--> "));
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  g_free (text);
+  ouro_report_free (report);
+
+  /* Dropped: t, i1, i2 and the closure are garbage, and collect frees them. */
+  g_object_unref (t);
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 4);
+  g_assert_true (ouro_report_is_garbage (report, closure));
+  ouro_report_free (report);
+  g_assert_cmpuint (ouro_collect (), ==, 4);
+  g_assert_cmpuint (finalized, ==, 3);
+  g_assert_false (ouro_is_tracked (closure));
+}
+
+/* A closure the program holds as well as its handler: its reference to
+ * the owner is not the handler's alone, so it keeps the owner live; once
+ * the program lets go, the handler's edge counts and the cycle is found. */
+static void
+test_closure_held_elsewhere (void)
+{
+  guint finalized = 0;
+  Child *child;
+  Owner *owner = owner_with_child (owner_get_type (), &child, &finalized);
+  GClosure *closure = g_cclosure_new (G_CALLBACK (on_child_changed), g_object_ref (owner),
+                                      (GClosureNotify) g_object_unref);
+  char *text;
+
+  g_closure_ref (closure);
+  g_signal_connect_closure (child, "changed", closure, FALSE);
+  g_object_unref (child);
+  g_object_unref (owner);
+
+  scan_expect_no_garbage ();
+  g_assert_cmpuint (ouro_collect (), ==, 0);
+  g_assert_cmpuint (finalized, ==, 0);
+
+  g_closure_unref (closure);
+  text = scan_expect_cycle (2, "signal changed: handler data");
+  g_free (text);
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
+/* One closure on two signals of one instance, and a handler disconnected:
+ * the closure's one reference is never counted twice. */
+static void
+test_closure_two_signals_one_instance (void)
+{
+  guint finalized = 0;
+  Child *child;
+  Owner *owner = owner_with_child (owner_get_type (), &child, &finalized);
+  GClosure *closure = g_cclosure_new (G_CALLBACK (on_child_changed), g_object_ref (owner),
+                                      (GClosureNotify) g_object_unref);
+  gulong first;
+  OuroReport *report;
+
+  first = g_signal_connect_closure (child, "changed", closure, FALSE);
+  g_signal_connect_closure (child, "notify", closure, FALSE);
+  g_object_unref (child);
+
+  /* The test holds owner: nothing is garbage, nothing inconsistent. */
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+
+  g_signal_handler_disconnect (child, first);
+  g_object_unref (owner);
+  report = ouro_scan (OURO_SCAN_GARBAGE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 3);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+  g_assert_cmpuint (ouro_collect (), ==, 3);
+  g_assert_cmpuint (finalized, ==, 2);
+}
+
 /* g_signal_connect_object holds no reference: shown weak, never counted. */
 static void
 test_connect_object_is_weak (void)
@@ -740,6 +853,10 @@ main (int    argc,
   g_test_add_func ("/gobject-edges/handler-disconnect", test_handler_disconnect_removes_edge);
   g_test_add_func ("/gobject-edges/handler-records-bounded", test_handler_records_stay_bounded);
   g_test_add_func ("/gobject-edges/handler-closures", test_handler_closures);
+  g_test_add_func ("/gobject-edges/shared-closure-counts-once", test_shared_closure_counts_once);
+  g_test_add_func ("/gobject-edges/closure-held-elsewhere", test_closure_held_elsewhere);
+  g_test_add_func ("/gobject-edges/closure-two-signals-one-instance",
+                   test_closure_two_signals_one_instance);
   g_test_add_func ("/gobject-edges/connect-object-weak", test_connect_object_is_weak);
   g_test_add_func ("/gobject-edges/qdata", test_qdata_edge);
   g_test_add_func ("/gobject-edges/qdata-set-in-init", test_qdata_set_in_init);

@@ -810,6 +810,37 @@ log_writer (GLogLevelFlags   log_level,
   return g_log_writer_default (log_level, fields, n_fields, user_data);
 }
 
+/* A controller removed and added again to the same widget: the widget
+ * holds it once, so one record, never two visits (which would read as a
+ * traverse bug, and hide or invent garbage). */
+static void
+test_controller_readded (void)
+{
+  guint finalized = 0;
+  GtkWidget *widget;
+  GtkEventController *key;
+  OuroReport *report;
+
+  SKIP_WITHOUT_GTK ();
+  widget = g_object_ref_sink (gtk_label_new ("readded"));
+  key = gtk_event_controller_key_new ();
+  gtk_widget_add_controller (widget, key);
+  g_object_ref (key);
+  gtk_widget_remove_controller (widget, key);
+  gtk_widget_add_controller (widget, key);   /* takes the test's reference */
+  watch_finalize (widget, &finalized);
+  watch_finalize (key, &finalized);
+
+  report = scan_logged (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  ouro_report_free (report);
+
+  g_object_unref (widget);
+  g_assert_cmpuint (finalized, ==, 2);
+  scan_expect_clean ("after");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -826,6 +857,7 @@ main (int    argc,
 
   g_test_add_func ("/gobject-gtk/widget-tree", test_widget_tree);
   g_test_add_func ("/gobject-gtk/controller", test_controller);
+  g_test_add_func ("/gobject-gtk/controller-readded", test_controller_readded);
   g_test_add_func ("/gobject-gtk/window-destroy", test_window_destroy);
   g_test_add_func ("/gobject-gtk/window-destroy-focused", test_window_destroy_focused);
   g_test_add_func ("/gobject-gtk/builder", test_builder);
