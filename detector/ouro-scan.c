@@ -350,38 +350,52 @@ collect_clear_weak_unlocked (GArray *collectable)
   return cleared;
 }
 
+/* After it: @items keeps only the objects @garbage maps to the refcount
+ * (plus one) that the first scan read. */
+static void
+collect_keep_confirmed (GArray     *items,
+                        GHashTable *garbage)
+{
+  guint kept = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      CollectItem *item = &g_array_index (items, CollectItem, i);
+      guint refcount_plus_one = GPOINTER_TO_UINT (g_hash_table_lookup (garbage, item->object));
+
+      if (refcount_plus_one == item->refcount + 1)
+        g_array_index (items, CollectItem, kept++) = *item;
+    }
+  g_array_set_size (items, kept);
+}
+
 /* Requires the registry lock, and the weak references into @collectable
- * cleared.  After it: @collectable keeps only the objects that a new scan
- * finds garbage with the refcount the first scan read.  An object that
+ * cleared.  After it: @collectable and @refused keep only the objects that
+ * a new scan finds garbage with the refcount the first scan read.  An object that
  * another thread took through a weak reference before it was cleared is
  * live now, and so is everything it reaches, its whole cycle included:
  * they are left alone.  Returns FALSE (and leaves @collectable empty)
  * when the scan could not run. */
 static gboolean
-collect_confirm_unlocked (GArray *collectable)
+collect_confirm_unlocked (GArray *collectable,
+                          GArray *refused)
 {
   OuroGraph graph;
   GHashTable *garbage;
-  guint kept = 0;
 
   if (!ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
     {
       g_array_set_size (collectable, 0);
+      g_array_set_size (refused, 0);
       return FALSE;
     }
   garbage = g_hash_table_new (NULL, NULL);
   for (guint32 v = 0; v < graph.n_nodes; v++)
     if (ouro_graph_is_garbage (&graph, v))
       g_hash_table_insert (garbage, graph.objects[v], GUINT_TO_POINTER (graph.nodes[v].refcount + 1));
-  for (guint i = 0; i < collectable->len; i++)
-    {
-      CollectItem *item = &g_array_index (collectable, CollectItem, i);
-      guint refcount_plus_one = GPOINTER_TO_UINT (g_hash_table_lookup (garbage, item->object));
-
-      if (refcount_plus_one == item->refcount + 1)
-        g_array_index (collectable, CollectItem, kept++) = *item;
-    }
-  g_array_set_size (collectable, kept);
+  collect_keep_confirmed (collectable, garbage);
+  /* What is left alone is not "left leaking" by this collect. */
+  collect_keep_confirmed (refused, garbage);
   g_hash_table_unref (garbage);
   ouro_graph_clear (&graph);
   return TRUE;
@@ -455,7 +469,7 @@ ouro_collect (void)
       /* Under the same lock as the scan: untracking waits, so no garbage
        * object can be freed (and its address reused) in between. */
       if (collect_clear_weak_unlocked (collectable))
-        collect_confirm_unlocked (collectable);
+        collect_confirm_unlocked (collectable, refused);
     }
   ouro_registry_unlock_after_scan ();
 

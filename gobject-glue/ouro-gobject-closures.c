@@ -108,12 +108,24 @@ closure_describe (gpointer object)
                           closure->is_invalid ? " [invalidated]" : "");
 }
 
+static void closure_ref (gpointer object) { g_closure_ref (object); }
+static void closure_unref (gpointer object) { g_closure_unref (object); }
+
+/* What ouro_collect () calls on a garbage closure: invalidating it
+ * disconnects the handlers that hold it (GLib's own invalid-closure
+ * notify), as disposing their instances would; its data goes when the
+ * last of them lets go.  Runs outside the registry lock. */
+static void closure_clear (gpointer object) { g_closure_invalidate (object); }
+
 static const OuroClass closure_class = {
   .name = "GClosure",
   .get_refcount = closure_get_refcount,
   .traverse = closure_traverse,
   .get_type_name = closure_get_type_name,
   .describe = closure_describe,
+  .ref = closure_ref,
+  .unref = closure_unref,
+  .clear = closure_clear,
 };
 
 /* ---- the table --------------------------------------------------------- */
