@@ -165,13 +165,23 @@ ouro_gobject_closure_note_handler (GClosure *closure)
           g_closure_add_finalize_notifier (closure, NULL, closures_finalized);
         }
     }
-  if (entry != NULL && ++entry->n_handlers == 2 && !entry->tracked)
-    track = entry->tracked = TRUE;
+  if (entry != NULL && ++entry->n_handlers == 2)
+    track = TRUE;
   pthread_mutex_unlock (&closures_lock);
 
-  /* Outside our lock: the registry's comes first. */
+  /* Outside our lock: the registry's comes first.  Handlers visit the node
+   * only once it is tracked; until then, with two holders, its refcount
+   * keeps them from standing for its reference, and a scan sees it as an
+   * untracked holder (its object live). */
   if (track)
-    ouro_track (closure, &closure_class);
+    {
+      ouro_track (closure, &closure_class);
+      pthread_mutex_lock (&closures_lock);
+      entry = g_hash_table_lookup (closures, closure);
+      /* The caller's handler still holds it: it is there. */
+      entry->tracked = TRUE;
+      pthread_mutex_unlock (&closures_lock);
+    }
   return known;
 }
 

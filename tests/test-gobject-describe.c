@@ -11,6 +11,7 @@
  */
 #include <ouro-gobject.h>
 
+#include <pthread.h>
 #include <string.h>
 
 /* ---- a type whose "title" getter is application code ----------------- */
@@ -22,7 +23,8 @@ typedef enum {
 } GetterMode;
 
 static GetterMode getter_mode;
-static GMutex     app_mutex;
+/* pthread, not GMutex: ThreadSanitizer sees these. */
+static pthread_mutex_t app_mutex = PTHREAD_MUTEX_INITIALIZER;
 static guint      getter_calls;
 static gboolean   getter_saw_disposing;
 
@@ -45,8 +47,8 @@ panel_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
       g_object_unref (g_object_new (G_TYPE_OBJECT, NULL));
       break;
     case GETTER_TAKES_MUTEX:
-      g_mutex_lock (&app_mutex);
-      g_mutex_unlock (&app_mutex);
+      pthread_mutex_lock (&app_mutex);
+      pthread_mutex_unlock (&app_mutex);
       break;
     case GETTER_PLAIN:
     default:
@@ -190,27 +192,27 @@ test_getter_creates_object (void)
  * tracks it, so it waits for a scan in progress); the scan's describe must
  * not wait for that mutex. */
 typedef struct {
-  GMutex   lock;
-  GCond    cond;
-  gboolean scanning;
-  gboolean thread_has_mutex;
+  pthread_mutex_t lock;
+  pthread_cond_t  cond;
+  gboolean        scanning;
+  gboolean        thread_has_mutex;
 } MutexRace;
 
-static MutexRace mutex_race;
+static MutexRace mutex_race = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, FALSE, FALSE };
 
 static gpointer
 mutex_race_thread (gpointer data)
 {
-  g_mutex_lock (&app_mutex);
-  g_mutex_lock (&mutex_race.lock);
+  pthread_mutex_lock (&app_mutex);
+  pthread_mutex_lock (&mutex_race.lock);
   mutex_race.thread_has_mutex = TRUE;
-  g_cond_broadcast (&mutex_race.cond);
+  pthread_cond_broadcast (&mutex_race.cond);
   while (!mutex_race.scanning)
-    g_cond_wait (&mutex_race.cond, &mutex_race.lock);
-  g_mutex_unlock (&mutex_race.lock);
+    pthread_cond_wait (&mutex_race.cond, &mutex_race.lock);
+  pthread_mutex_unlock (&mutex_race.lock);
   /* Waits for the registry while the scan holds it. */
   g_object_unref (g_object_new (G_TYPE_OBJECT, NULL));
-  g_mutex_unlock (&app_mutex);
+  pthread_mutex_unlock (&app_mutex);
   return NULL;
 }
 
@@ -221,16 +223,16 @@ mutex_race_traverse (GObject      *object,
                      OuroVisitFunc visit,
                      gpointer      user_data)
 {
-  g_mutex_lock (&mutex_race.lock);
+  pthread_mutex_lock (&mutex_race.lock);
   if (!mutex_race.scanning)
     {
       mutex_race.scanning = TRUE;
-      g_cond_broadcast (&mutex_race.cond);
-      g_mutex_unlock (&mutex_race.lock);
+      pthread_cond_broadcast (&mutex_race.cond);
+      pthread_mutex_unlock (&mutex_race.lock);
       g_usleep (50 * 1000);
       return;
     }
-  g_mutex_unlock (&mutex_race.lock);
+  pthread_mutex_unlock (&mutex_race.lock);
 }
 
 static void
@@ -243,10 +245,10 @@ test_getter_takes_mutex_subprocess (void)
   getter_mode = GETTER_TAKES_MUTEX;
   ouro_gobject_add_traverse (panel_get_type (), mutex_race_traverse);
   thread = g_thread_new ("app", mutex_race_thread, NULL);
-  g_mutex_lock (&mutex_race.lock);
+  pthread_mutex_lock (&mutex_race.lock);
   while (!mutex_race.thread_has_mutex)
-    g_cond_wait (&mutex_race.cond, &mutex_race.lock);
-  g_mutex_unlock (&mutex_race.lock);
+    pthread_cond_wait (&mutex_race.cond, &mutex_race.lock);
+  pthread_mutex_unlock (&mutex_race.lock);
 
   text = scan_summary_text ();
   g_thread_join (thread);
