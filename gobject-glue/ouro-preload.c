@@ -1,13 +1,16 @@
 /* ouro-preload.c — the module `ouro run` preloads into an unmodified
- * program: tracking from the first GObject, reports at exit and on SIGUSR1.
+ * program: tracking from the first GObject, reports at exit, on SIGUSR1,
+ * and before SIGINT or SIGTERM kills the program.
  *
  * MT safe.  What runs where:
  *  - the constructor runs before main, single-threaded: it reads
  *    OURO_OPTIONS, takes the module out of LD_PRELOAD (so child processes
  *    run untouched unless children=yes), starts tracking and the reference
  *    ledger, and starts the signal helper thread;
- *  - the SIGUSR1 handler only writes one byte to a pipe (async-signal-safe:
- *    no scan, no allocation, no lock in the handler);
+ *  - the signal handlers (SIGUSR1 for report=signal; SIGINT and SIGTERM for
+ *    the exit report, when the program started with their default action)
+ *    only write the signal's number to a pipe (async-signal-safe: no scan,
+ *    no allocation, no lock in the handler);
  *  - the helper thread reads that pipe and asks the program's main loop
  *    (the default GMainContext) for the report, with a high-priority idle
  *    source, so the scan runs where GTK state is consistent.  When no main
@@ -15,18 +18,25 @@
  *    the request and scans on its own thread; the registry lock serialises
  *    it with tracking, and the glue re-checks what it reads, so that path is
  *    safe for the registry but reads GTK state that the main thread may be
- *    changing (documented in the README);
+ *    changing (documented in the README).  After the exit report for SIGINT
+ *    or SIGTERM, the helper restores the signal's default action and sends
+ *    it to the process again, which dies by it, as it would have without
+ *    the module (valgrind does the same);
  *  - the exit report runs from an atexit handler registered at the start
  *    of main (the module wraps __libc_start_main), so it comes after the
  *    program's own atexit handlers and before any library destructor; a
- *    destructor is the fallback when main was never wrapped.
+ *    destructor is the fallback when main was never wrapped.  Whichever
+ *    comes first, the atexit handler or a fatal signal, writes it, once.
  *
- * error-exitcode=N: when the exit report finds garbage, the process exits
- * with N instead of its own status (valgrind's --error-exitcode).
+ * error-exitcode=N: when the exit report at a normal exit finds garbage,
+ * the process exits with N instead of its own status (valgrind's
+ * --error-exitcode).  A process killed by SIGINT or SIGTERM still dies by
+ * the signal: its status already says it failed.
  *
  * A child the program forks without exec writes no exit report (it would
- * repeat, or overwrite, the parent's); one that execs is a new program and
- * runs without the module, unless children=yes.
+ * repeat, or overwrite, the parent's) and dies by SIGINT or SIGTERM at
+ * once; one that execs is a new program and runs without the module,
+ * unless children=yes.
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -53,7 +63,8 @@
 static OuroOptions preload_options;
 static gboolean    preload_active;
 static int         preload_pipe[2] = { -1, -1 };
-static gint        preload_exit_reported;
+static GMutex      preload_exit_lock;       /* held while the exit report is written */
+static gboolean    preload_exit_reported;   /* under preload_exit_lock */
 static gint        preload_n_signal_reports;
 static pid_t       preload_pid;   /* the process the module was loaded into */
 
@@ -99,9 +110,29 @@ preload_write_stderr (const char *text)
     }
 }
 
+/* The name of a signal the module handles, for report headers. */
+static const char *
+preload_signal_name (int signum)
+{
+  switch (signum)
+    {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGUSR1:
+      return "SIGUSR1";
+    default:
+      return "a signal";
+    }
+}
+
+/* @number: 0 for the exit report; @signum: the signal that asked for the
+ * report, 0 for a normal exit. */
 static char *
 preload_format (OuroReport *report,
-                guint       number)
+                guint       number,
+                int         signum)
 {
   g_autofree char *body = NULL;
   GString *text;
@@ -119,12 +150,17 @@ preload_format (OuroReport *report,
 
   body = ouro_report_to_text (report);
   text = g_string_new (NULL);
-  if (number == 0)
+  if (number == 0 && signum == 0)
     g_string_append_printf (text, "==%d== ouro: report at exit of %s\n",
                             (int) getpid (), program_invocation_short_name);
+  else if (number == 0)
+    g_string_append_printf (text, "==%d== ouro: report at exit of %s (%s)\n",
+                            (int) getpid (), program_invocation_short_name,
+                            preload_signal_name (signum));
   else
-    g_string_append_printf (text, "==%d== ouro: report %u (SIGUSR1) of %s\n",
-                            (int) getpid (), number, program_invocation_short_name);
+    g_string_append_printf (text, "==%d== ouro: report %u (%s) of %s\n",
+                            (int) getpid (), number, preload_signal_name (signum),
+                            program_invocation_short_name);
   g_string_append (text, body);
   if (preload_options.ledger)
     {
@@ -134,10 +170,12 @@ preload_format (OuroReport *report,
   return g_string_free (text, FALSE);
 }
 
-/* After it: a report, numbered @number (0: the exit report), is written
- * where the options say.  Returns the number of garbage objects found. */
+/* After it: a report, numbered @number (0: the exit report), asked for by
+ * @signum (0: a normal exit), is written where the options say.  Returns
+ * the number of garbage objects found. */
 static guint
-preload_report (guint number)
+preload_report (guint number,
+                int   signum)
 {
   OuroScanFlags flags = OURO_SCAN_GARBAGE;
   g_autoptr(OuroReport) report = NULL;
@@ -153,7 +191,7 @@ preload_report (guint number)
   if (report == NULL)
     return 0;
   n_garbage = ouro_report_get_n_garbage (report);
-  text = preload_format (report, number);
+  text = preload_format (report, number, signum);
 
   if (preload_options.output == NULL)
     preload_write_stderr (text);
@@ -182,21 +220,40 @@ preload_report (guint number)
 
 /* ---- the exit report --------------------------------------------------- */
 
+/* After it: the exit report has been written, by this call or an earlier
+ * one, when the options ask for it; @signum is the fatal signal that asked
+ * for it, 0 at a normal exit.  Returns the garbage this call found (0 when
+ * it wrote nothing).  A call while another thread writes it waits for it:
+ * a fatal signal during the atexit report kills the process only once
+ * the report is out. */
+static guint
+preload_write_exit_report (int signum)
+{
+  guint n_garbage = 0;
+
+  /* A child forked without exec shares the parent's objects up to the
+   * fork, and would overwrite its report: only the program reports.  The
+   * check comes before the lock, which a fork may have copied held. */
+  if (!preload_active || getpid () != preload_pid)
+    return 0;
+  g_mutex_lock (&preload_exit_lock);
+  if (!preload_exit_reported)
+    {
+      preload_exit_reported = TRUE;
+      if (preload_options.report & OURO_OPTIONS_REPORT_EXIT)
+        n_garbage = preload_report (0, signum);
+    }
+  g_mutex_unlock (&preload_exit_lock);
+  return n_garbage;
+}
+
+/* The atexit handler (and the destructor): the exit report of a normal
+ * exit, where error-exitcode applies. */
 static void
 preload_exit_report (void)
 {
-  guint n_garbage;
+  guint n_garbage = preload_write_exit_report (0);
 
-  if (!preload_active || !g_atomic_int_compare_and_exchange (&preload_exit_reported, 0, 1))
-    return;
-  if ((preload_options.report & OURO_OPTIONS_REPORT_EXIT) == 0)
-    return;
-  /* A child forked without exec shares the parent's objects up to the
-   * fork, and would overwrite its report: only the program reports. */
-  if (getpid () != preload_pid)
-    return;
-
-  n_garbage = preload_report (0);
   if (n_garbage > 0 && preload_options.error_exitcode != 0)
     {
       g_autofree char *message =
@@ -253,11 +310,15 @@ preload_fini (void)
   preload_exit_report ();
 }
 
-/* ---- reports on SIGUSR1 ------------------------------------------------ */
+/* ---- reports on signals ------------------------------------------------ */
+
+/* The signals whose default action the exit report goes before. */
+static const int preload_fatal_signals[] = { SIGINT, SIGTERM };
 
 typedef struct {
   gint   refcount;
   gint   claimed;     /* 1 once the main loop or the helper took it */
+  int    signum;      /* SIGUSR1: a numbered report; SIGINT, SIGTERM: the exit report */
   GMutex lock;
   GCond  cond;
   gboolean done;
@@ -285,6 +346,17 @@ preload_request_finish (PreloadRequest *request)
   g_mutex_unlock (&request->lock);
 }
 
+/* After it: the report @request asks for is written, on the calling
+ * thread. */
+static void
+preload_request_run (PreloadRequest *request)
+{
+  if (request->signum == SIGUSR1)
+    preload_report ((guint) g_atomic_int_add (&preload_n_signal_reports, 1) + 1, SIGUSR1);
+  else
+    preload_write_exit_report (request->signum);
+}
+
 static gboolean
 preload_report_on_main_loop (gpointer data)
 {
@@ -292,16 +364,16 @@ preload_report_on_main_loop (gpointer data)
 
   if (g_atomic_int_compare_and_exchange (&request->claimed, 0, 1))
     {
-      preload_report ((guint) g_atomic_int_add (&preload_n_signal_reports, 1) + 1);
+      preload_request_run (request);
       preload_request_finish (request);
     }
   return G_SOURCE_REMOVE;
 }
 
-/* After it: one signal report has been written, by the main loop or by
- * this thread. */
+/* After it: the report @signum asks for has been written, by the main
+ * loop or by this thread. */
 static void
-preload_serve_signal (void)
+preload_serve_signal (int signum)
 {
   PreloadRequest *request = g_new0 (PreloadRequest, 1);
   GSource *source = g_idle_source_new ();
@@ -310,8 +382,10 @@ preload_serve_signal (void)
   g_mutex_init (&request->lock);
   g_cond_init (&request->cond);
   request->refcount = 2;
+  request->signum = signum;
   g_source_set_priority (source, G_PRIORITY_HIGH);
-  g_source_set_static_name (source, "[ouro] report on SIGUSR1");
+  g_source_set_static_name (source, signum == SIGUSR1 ? "[ouro] report on SIGUSR1"
+                                                      : "[ouro] exit report on a fatal signal");
   g_source_set_callback (source, preload_report_on_main_loop, request, preload_request_unref);
   g_source_attach (source, g_main_context_default ());
 
@@ -325,7 +399,7 @@ preload_serve_signal (void)
     {
       /* No main loop ran it: scan here. */
       g_source_destroy (source);
-      preload_report ((guint) g_atomic_int_add (&preload_n_signal_reports, 1) + 1);
+      preload_request_run (request);
     }
   else
     {
@@ -338,16 +412,40 @@ preload_serve_signal (void)
   preload_request_unref (request);
 }
 
+/* After it: @signum has its default action again and is sent to the
+ * process, which dies by it as soon as a thread that does not block it
+ * runs (kill, not raise: the helper thread blocks every signal).
+ * Async-signal-safe. */
 static void
-preload_on_sigusr1 (int signum)
+preload_resume_fatal_signal (int signum)
+{
+  struct sigaction action;
+
+  memset (&action, 0, sizeof action);
+  action.sa_handler = SIG_DFL;
+  sigemptyset (&action.sa_mask);
+  sigaction (signum, &action, NULL);
+  kill (getpid (), signum);
+}
+
+static void
+preload_on_signal (int signum)
 {
   int saved_errno = errno;
-  char byte = 1;
+  char byte = (char) signum;
 
-  /* Only async-signal-safe calls here.  A full pipe already has a
-   * request pending: dropping this one loses nothing. */
-  if (write (preload_pipe[1], &byte, 1) < 0)
-    { /* nothing to do */ }
+  /* Only async-signal-safe calls here.  For SIGUSR1, a full pipe already
+   * has a request pending: dropping this one loses nothing. */
+  if (signum == SIGUSR1)
+    {
+      if (write (preload_pipe[1], &byte, 1) < 0)
+        { /* nothing to do */ }
+    }
+  /* A child forked without exec has no helper thread, and its pipe is the
+   * parent's: it dies as it would have without the module, unreported.
+   * So does the program when the pipe cannot take the request. */
+  else if (getpid () != preload_pid || write (preload_pipe[1], &byte, 1) != 1)
+    preload_resume_fatal_signal (signum);
   errno = saved_errno;
 }
 
@@ -357,29 +455,68 @@ preload_signal_thread (void *data)
   for (;;)
     {
       char bytes[64];
+      gboolean usr1 = FALSE;
+      int fatal = 0;
       ssize_t n = read (preload_pipe[0], bytes, sizeof bytes);
 
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         return NULL;
+      for (ssize_t i = 0; i < n; i++)
+        {
+          if (bytes[i] == SIGUSR1)
+            usr1 = TRUE;
+          else if (fatal == 0)
+            fatal = bytes[i];
+        }
       /* Signals that arrived together make one report. */
-      preload_serve_signal ();
+      if (usr1)
+        preload_serve_signal (SIGUSR1);
+      if (fatal != 0)
+        {
+          /* A second fatal signal during the report finds the exit report
+           * done: it only sends its signal again. */
+          preload_serve_signal (fatal);
+          preload_resume_fatal_signal (fatal);
+        }
     }
 }
 
+/* After it: the signals the options ask for write to the pipe the helper
+ * thread reads: SIGUSR1 for report=signal, SIGINT and SIGTERM for
+ * report=exit.  A fatal signal is taken only when it had its default
+ * action: a program started with SIGINT ignored (by nohup, or in the
+ * background) keeps ignoring it.  A program that installs its own handler
+ * later replaces ours, and its exit runs the atexit report. */
 static void
 preload_start_signal_helper (void)
 {
+  int signals[1 + G_N_ELEMENTS (preload_fatal_signals)];
+  guint n_signals = 0;
   struct sigaction action;
   sigset_t all, previous;
   pthread_t thread;
   int error;
 
+  if (preload_options.report & OURO_OPTIONS_REPORT_SIGNAL)
+    signals[n_signals++] = SIGUSR1;
+  if (preload_options.report & OURO_OPTIONS_REPORT_EXIT)
+    for (gsize i = 0; i < G_N_ELEMENTS (preload_fatal_signals); i++)
+      {
+        struct sigaction current;
+
+        if (sigaction (preload_fatal_signals[i], NULL, &current) == 0
+            && (current.sa_flags & SA_SIGINFO) == 0 && current.sa_handler == SIG_DFL)
+          signals[n_signals++] = preload_fatal_signals[i];
+      }
+  if (n_signals == 0)
+    return;
+
   if (pipe2 (preload_pipe, O_CLOEXEC) != 0
       || fcntl (preload_pipe[1], F_SETFL, O_NONBLOCK) != 0)
     {
-      g_warning ("ouro: no SIGUSR1 reports: pipe: %s", g_strerror (errno));
+      g_warning ("ouro: no reports on signals: pipe: %s", g_strerror (errno));
       return;
     }
 
@@ -390,16 +527,17 @@ preload_start_signal_helper (void)
   pthread_sigmask (SIG_SETMASK, &previous, NULL);
   if (error != 0)
     {
-      g_warning ("ouro: no SIGUSR1 reports: pthread_create: %s", g_strerror (error));
+      g_warning ("ouro: no reports on signals: pthread_create: %s", g_strerror (error));
       return;
     }
   pthread_detach (thread);
 
   memset (&action, 0, sizeof action);
-  action.sa_handler = preload_on_sigusr1;
+  action.sa_handler = preload_on_signal;
   action.sa_flags = SA_RESTART;
   sigemptyset (&action.sa_mask);
-  sigaction (SIGUSR1, &action, NULL);
+  for (guint i = 0; i < n_signals; i++)
+    sigaction (signals[i], &action, NULL);
 }
 
 /* ---- start-up ---------------------------------------------------------- */
@@ -469,7 +607,7 @@ preload_init (void)
           preload_options.ledger = FALSE;
         }
     }
-  if (preload_options.report & OURO_OPTIONS_REPORT_SIGNAL)
-    preload_start_signal_helper ();
+  /* Active before a handler can ask for the exit report. */
   preload_active = TRUE;
+  preload_start_signal_helper ();
 }

@@ -3,8 +3,10 @@
  * text, DOT or SVG.
  *
  * Single-threaded.  `ouro run` becomes the program (execvp): the process
- * id, the exit status and the signals are the program's own; the preload
- * module writes the report and applies --error-exitcode.
+ * id, the exit status and the signals are the program's own (killed by
+ * a signal, it dies by that signal); the preload module writes the report,
+ * also before SIGINT or SIGTERM kills the program, and applies
+ * --error-exitcode.
  */
 #include "config.h"
 
@@ -137,7 +139,8 @@ tool_run (int    argc,
     { "all-cycles", 'a', 0, G_OPTION_ARG_NONE, &all_cycles,
       "Also report cycles among live objects", NULL },
     { "error-exitcode", 'e', 0, G_OPTION_ARG_INT, &error_exitcode,
-      "Exit with N when the exit report finds garbage (like valgrind)", "N" },
+      "Exit with N when the exit report finds garbage (like valgrind; not when a "
+      "signal kills the program)", "N" },
     { "report", 'r', 0, G_OPTION_ARG_STRING, &report,
       "When to report: exit+signal (default), exit, signal or none", "WHEN" },
     { "no-ledger", 0, 0, G_OPTION_ARG_NONE, &no_ledger,
@@ -164,7 +167,8 @@ tool_run (int    argc,
     "data, qdata, GTK widget trees and controllers, list stores).  At exit, and on\n"
     "SIGUSR1, a report names the garbage cycles, the reference in each to make\n"
     "weak, what is still alive by type, and where unexplained references were\n"
-    "taken.  The exit status is PROGRAM's.");
+    "taken; SIGINT and SIGTERM write the exit report before PROGRAM dies by them.\n"
+    "The exit status is PROGRAM's (killed by a signal, `ouro run` dies by it too).");
   g_option_context_set_description (context,
     "Options can also be given with OURO_OPTIONS=key=value,… (keys: report, format,\n"
     "output, backtrace, ledger, all-cycles, summary, children, error-exitcode); the\n"

@@ -2,6 +2,7 @@
  * run-common.h. */
 #include "run-common.h"
 
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -25,6 +26,19 @@ run_environment (const char *const *extra)
 }
 
 void
+run_default_fatal_signals (gpointer data)
+{
+  sigset_t fatal;
+
+  sigemptyset (&fatal);
+  sigaddset (&fatal, SIGINT);
+  sigaddset (&fatal, SIGTERM);
+  signal (SIGINT, SIG_DFL);
+  signal (SIGTERM, SIG_DFL);
+  sigprocmask (SIG_UNBLOCK, &fatal, NULL);
+}
+
+void
 run_command (const char *const *argv,
              const char *const *extra_env,
              RunResult         *result)
@@ -34,7 +48,8 @@ run_command (const char *const *argv,
   int wait_status = 0;
 
   memset (result, 0, sizeof *result);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT,
+                               run_default_fatal_signals, NULL,
                                &result->out, &result->err, &wait_status, &error));
   g_assert_no_error (error);
   if (WIFEXITED (wait_status))

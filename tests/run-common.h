@@ -17,10 +17,17 @@ typedef struct {
 
 void        run_result_clear   (RunResult         *result);
 
+/* A GSpawnChildSetupFunc: SIGINT and SIGTERM have their default action and
+ * are not blocked, as in a program started from a terminal, whatever the
+ * test runner left them (a background job starts with SIGINT ignored).
+ * run_command () uses it. */
+void        run_default_fatal_signals (gpointer data);
+
 /* Runs @argv to completion with the test's environment, minus the user's
  * OURO_OPTIONS, plus @extra_env (name, value pairs, NULL-terminated; may
  * be NULL).  After it: @result holds what the command printed and how it
- * ended (printed too under --verbose). */
+ * ended (printed too under --verbose).  SIGINT and SIGTERM start at their
+ * default action (run_default_fatal_signals ()). */
 void        run_command        (const char *const *argv,
                                 const char *const *extra_env,
                                 RunResult         *result);

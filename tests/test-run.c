@@ -24,6 +24,15 @@ app_path (const char *name)
   return g_build_filename (dir, name, NULL);
 }
 
+/* Child setup: the same as run_default_fatal_signals (), but SIGTERM is
+ * ignored, as under nohup. */
+static void
+ignore_sigterm (gpointer data)
+{
+  run_default_fatal_signals (data);
+  signal (SIGTERM, SIG_IGN);
+}
+
 /* ---- the command line -------------------------------------------------- */
 
 static void
@@ -313,6 +322,36 @@ process_is_running (GSubprocess *process)
   return state != NULL && state[1] == ' ' && state[2] != 'Z' && state[2] != 'X';
 }
 
+/* After it: @argv runs, its stderr going to @err_path (NULL: the test's),
+ * with SIGINT and SIGTERM as @child_setup leaves them, and has printed
+ * "ready". */
+static GSubprocess *
+start_ready_program (const char *const    *argv,
+                     GSpawnChildSetupFunc  child_setup,
+                     const char           *err_path)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  g_subprocess_launcher_unsetenv (launcher, "OURO_OPTIONS");
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  if (err_path != NULL)
+    g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  /* The pipe stays open with the process: the program may print more. */
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (out), FALSE);
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "ready");
+  return g_steal_pointer (&process);
+}
+
 static void
 check_signal_report (const char *mode)
 {
@@ -320,22 +359,13 @@ check_signal_report (const char *mode)
   g_autofree char *dir = g_dir_make_tmp ("ouro-run-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "report.txt", NULL);
   g_autofree char *signal_path = g_build_filename (dir, "report.txt.1", NULL);
-  g_autofree char *line = NULL;
   g_autofree char *text = NULL;
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_subprocess_launcher_unsetenv (launcher, "OURO_OPTIONS");
-  process = g_subprocess_launcher_spawn (launcher, &error, tool (), "run", "--output", path,
-                                         "--", app, mode, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (line, ==, "ready");
+  process = start_ready_program ((const char *[]) { tool (), "run", "--output", path, "--",
+                                                    app, mode, NULL },
+                                 run_default_fatal_signals, NULL);
 
   g_subprocess_send_signal (process, SIGUSR1);
   g_assert_true (wait_for_file (signal_path, 30));
@@ -370,6 +400,160 @@ static void
 test_signal_without_main_loop (void)
 {
   check_signal_report ("busy");
+}
+
+/* ---- SIGINT and SIGTERM ------------------------------------------------ */
+
+static guint
+count_occurrences (const char *text,
+                   const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* After it: @process has been waited for, was killed by a signal, and
+ * returns it. */
+static int
+wait_killed (GSubprocess *process)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_subprocess_get_if_exited (process));
+  g_assert_true (g_subprocess_get_if_signaled (process));
+  return g_subprocess_get_term_sig (process);
+}
+
+/* Asserts that the exit report in @path, written because of @signum,
+ * names the cycle glib-app leaked, and that the program's stderr in
+ * @err_path announced it once and applied no error-exitcode. */
+static void
+check_exit_report_on_signal (const char *path,
+                             const char *err_path,
+                             int         signum)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *header = g_strdup_printf ("report at exit of glib-app (%s)",
+                                             signum == SIGINT ? "SIGINT" : "SIGTERM");
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, header));
+  g_assert_nonnull (strstr (text, "Garbage cycle 1"));
+  g_assert_nonnull (strstr (text, "AppOwner"));
+  g_assert_nonnull (strstr (text, "signal changed: handler data"));
+  g_assert_true (g_file_get_contents (err_path, &err, NULL, NULL));
+  g_assert_cmpuint (count_occurrences (err, "report in"), ==, 1);
+  g_assert_null (strstr (err, "error-exitcode"));
+}
+
+/* A program with no handler of its own, killed by @signum in @mode
+ * (killable-loop: the report runs on its main loop; killable-busy: on the
+ * helper thread), writes its exit report and still dies by @signum; `ouro
+ * run` is the program, so its status says the same.  @second_signum, when
+ * not 0, follows at once, while the report is being written. */
+static void
+check_fatal_signal (const char *mode,
+                    int         signum,
+                    int         second_signum)
+{
+  g_autofree char *app = app_path ("glib-app");
+  g_autofree char *dir = g_dir_make_tmp ("ouro-run-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "report.txt", NULL);
+  g_autofree char *err_path = g_build_filename (dir, "stderr.txt", NULL);
+  g_autoptr(GSubprocess) process = NULL;
+  int killed_by;
+
+  process = start_ready_program ((const char *[]) { tool (), "run", "--error-exitcode=3",
+                                                    "--output", path, "--", app, mode, NULL },
+                                 run_default_fatal_signals, err_path);
+  g_subprocess_send_signal (process, signum);
+  if (second_signum != 0)
+    g_subprocess_send_signal (process, second_signum);
+  killed_by = wait_killed (process);
+  /* Two signals pending together are delivered in either order. */
+  if (second_signum != 0 && killed_by == second_signum)
+    signum = second_signum;
+  g_assert_cmpint (killed_by, ==, signum);
+  check_exit_report_on_signal (path, err_path, signum);
+
+  g_unlink (err_path);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_sigint_with_main_loop (void)
+{
+  check_fatal_signal ("killable-loop", SIGINT, 0);
+}
+
+static void
+test_sigterm_without_main_loop (void)
+{
+  check_fatal_signal ("killable-busy", SIGTERM, 0);
+}
+
+static void
+test_fatal_signal_twice (void)
+{
+  check_fatal_signal ("killable-busy", SIGTERM, SIGINT);
+}
+
+/* A program started with SIGTERM ignored keeps ignoring it; SIGINT, still
+ * at its default, reports and kills. */
+static void
+test_sigterm_ignored (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  g_autofree char *dir = g_dir_make_tmp ("ouro-run-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "report.txt", NULL);
+  g_autofree char *signal_path = g_build_filename (dir, "report.txt.1", NULL);
+  g_autofree char *err_path = g_build_filename (dir, "stderr.txt", NULL);
+  g_autoptr(GSubprocess) process = NULL;
+
+  process = start_ready_program ((const char *[]) { tool (), "run", "--output", path, "--",
+                                                    app, "killable-loop", NULL },
+                                 ignore_sigterm, err_path);
+  /* The kernel drops an ignored signal when it is sent: once the SIGUSR1
+   * report sent after it is out, SIGTERM has come and gone. */
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_send_signal (process, SIGUSR1);
+  g_assert_true (wait_for_file (signal_path, 30));
+  g_assert_true (process_is_running (process));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  g_subprocess_send_signal (process, SIGINT);
+  g_assert_cmpint (wait_killed (process), ==, SIGINT);
+  check_exit_report_on_signal (path, err_path, SIGINT);
+
+  g_unlink (err_path);
+  g_unlink (signal_path);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A child forked without exec inherits the handlers, not the helper
+ * thread: SIGTERM kills it at once, unreported, and the parent neither
+ * reports nor dies for it. */
+static void
+test_fatal_signal_forked_child (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "run", "--", app, "fork-kill", NULL }, NULL,
+               &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_cmpstr (result.out, ==, "child killed by signal 15\n");
+  g_assert_cmpuint (count_occurrences (result.err, "ouro: report at exit of glib-app\n"), ==, 1);
+  g_assert_nonnull (strstr (result.err, "AppOwner"));
+  run_result_clear (&result);
 }
 
 /* ---- GTK 4 ------------------------------------------------------------- */
@@ -491,6 +675,11 @@ main (int    argc,
   g_test_add_func ("/run/ledger", test_ledger_names_the_extra_reference);
   g_test_add_func ("/run/signal-main-loop", test_signal_with_main_loop);
   g_test_add_func ("/run/signal-no-main-loop", test_signal_without_main_loop);
+  g_test_add_func ("/run/sigint-main-loop", test_sigint_with_main_loop);
+  g_test_add_func ("/run/sigterm-no-main-loop", test_sigterm_without_main_loop);
+  g_test_add_func ("/run/fatal-signal-twice", test_fatal_signal_twice);
+  g_test_add_func ("/run/sigterm-ignored", test_sigterm_ignored);
+  g_test_add_func ("/run/fatal-signal-forked-child", test_fatal_signal_forked_child);
   g_test_add_func ("/run/gtk-leaky", test_gtk_leaky);
   g_test_add_func ("/run/gtk-clean", test_gtk_clean);
   g_test_add_func ("/run/stock-gio", test_stock_gio);

@@ -11,6 +11,13 @@
  *           (or 60 s)
  *   busy    leaks the cycle, prints "ready", sleeps without a main loop
  *           until SIGTERM (or 60 s)
+ *   killable-loop  like loop, with no signal handler of its own: SIGINT
+ *           and SIGTERM do what they do to any program (or it exits 0
+ *           after 60 s)
+ *   killable-busy  like busy, with no signal handler of its own
+ *   fork-kill  leaks the cycle, forks a child that waits without exec,
+ *           kills it with SIGTERM, prints "child killed by signal N" (or
+ *           "child exited N") and exits 0
  *   stash   keeps an extra reference to an object in a static (no cycle:
  *           the ledger must say where it was taken) and exits 0
  *   child   runs `sh -c 'echo "LD_PRELOAD=$LD_PRELOAD"'` and exits 0
@@ -18,6 +25,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib-object.h>
 #include <glib-unix.h>
@@ -115,6 +124,26 @@ quit_loop (gpointer loop)
   return G_SOURCE_REMOVE;
 }
 
+/* Prints "ready" and waits for a signal that ends the program: runs @loop,
+ * or sleeps without a main loop when it is NULL.  Returns after 60 s. */
+static void
+wait_ready (GMainLoop *loop)
+{
+  printf ("ready\n");
+  fflush (stdout);
+  if (loop != NULL)
+    {
+      /* Never outlive a test that failed before sending its signal. */
+      g_timeout_add_seconds (60, quit_loop, loop);
+      g_main_loop_run (loop);
+    }
+  else
+    {
+      for (guint i = 0; i < 6000 && !stop_requested; i++)   /* 60 s at most */
+        g_usleep (10 * 1000);
+    }
+}
+
 AppOwner *app_stashed;   /* global: a store the compiler must keep */
 
 /* Not inlined, as a function in another file would not be: the ledger
@@ -137,27 +166,43 @@ main (int    argc,
     g_object_unref (app_owner_new_clean ());
   else if (strcmp (mode, "status") == 0)
     return 7;
-  else if (strcmp (mode, "loop") == 0)
+  else if (strcmp (mode, "loop") == 0 || strcmp (mode, "killable-loop") == 0
+           || strcmp (mode, "busy") == 0 || strcmp (mode, "killable-busy") == 0)
     {
-      GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+      GMainLoop *loop = g_str_has_suffix (mode, "loop") ? g_main_loop_new (NULL, FALSE) : NULL;
 
       g_object_unref (app_owner_new_leaky ());
-      g_unix_signal_add (SIGTERM, quit_loop, loop);
-      /* Never outlive a test that failed before sending SIGTERM. */
-      g_timeout_add_seconds (60, quit_loop, loop);
-      printf ("ready\n");
-      fflush (stdout);
-      g_main_loop_run (loop);
-      g_main_loop_unref (loop);
+      /* loop and busy end on SIGTERM by themselves; the killable modes
+       * leave every signal its default action. */
+      if (strcmp (mode, "loop") == 0)
+        g_unix_signal_add (SIGTERM, quit_loop, loop);
+      else if (strcmp (mode, "busy") == 0)
+        signal (SIGTERM, on_sigterm);
+      wait_ready (loop);
+      g_clear_pointer (&loop, g_main_loop_unref);
     }
-  else if (strcmp (mode, "busy") == 0)
+  else if (strcmp (mode, "fork-kill") == 0)
     {
-      signal (SIGTERM, on_sigterm);
+      int status = 0;
+      pid_t child;
+
       g_object_unref (app_owner_new_leaky ());
-      printf ("ready\n");
-      fflush (stdout);
-      for (guint i = 0; i < 6000 && !stop_requested; i++)   /* 60 s at most */
-        g_usleep (10 * 1000);
+      child = fork ();
+      if (child < 0)
+        return 1;
+      if (child == 0)
+        {
+          alarm (60);   /* never outlive a parent that failed to kill it */
+          for (;;)
+            pause ();
+        }
+      kill (child, SIGTERM);
+      if (waitpid (child, &status, 0) != child)
+        return 1;
+      if (WIFSIGNALED (status))
+        printf ("child killed by signal %d\n", WTERMSIG (status));
+      else
+        printf ("child exited %d\n", WEXITSTATUS (status));
     }
   else if (strcmp (mode, "stash") == 0)
     {
@@ -181,7 +226,8 @@ main (int    argc,
     }
   else
     {
-      fprintf (stderr, "usage: glib-app cycle|clean|status|loop|busy|stash|child\n");
+      fprintf (stderr, "usage: glib-app cycle|clean|status|loop|busy|killable-loop|"
+                       "killable-busy|fork-kill|stash|child\n");
       return 2;
     }
   return 0;
