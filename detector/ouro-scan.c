@@ -2,10 +2,14 @@
  *
  * MT safe: a scan holds the registry lock from the first traverse to the
  * last describe, so objects cannot be untracked (or, for a class that
- * untracks before freeing, freed) under it.  ouro_collect() releases the
+ * untracks before freeing, freed) under it; describe_late runs after it is
+ * released (it may run application code).  ouro_collect() releases the
  * lock before it calls ref/clear/unref, because those run user code that
- * untracks.  Garbage is unreachable, so no other thread can touch it in
- * between.
+ * untracks.  Garbage is unreachable but through weak references: under
+ * the scan's lock, collect clears those first (clear_weak) and, when
+ * there were any, scans again to confirm, so no other thread can touch
+ * the garbage in between.  Called from inside a scan (a class function),
+ * every entry point that would take the lock refuses instead.
  *
  * The algorithm (Bacon & Rajan's synchronous cycle collection, as CPython's
  * gc.c does it):
