@@ -47,6 +47,8 @@
 static pthread_mutex_t build_explain_lock = PTHREAD_MUTEX_INITIALIZER;
 static OuroExplainFunc  build_explain_func;
 static gpointer         build_explain_data;
+static OuroOwnFunc      build_own_func;      /* under build_explain_lock too */
+static gpointer         build_own_data;
 
 typedef struct {
   OuroGraph        *graph;
@@ -59,6 +61,9 @@ typedef struct {
   gboolean          truncated;
   OuroExplainFunc   explain_func;   /* as set when the build started */
   gpointer          explain_data;
+  OuroOwnFunc       own_func;       /* likewise */
+  gpointer          own_data;
+  guint8           *cycle_own;      /* graph cycle -> has a member of the program's own */
   const OuroClass  *last_class;     /* one-entry caches for interning */
   const char       *last_raw_type;
   const char       *last_type;
@@ -124,6 +129,35 @@ ouro_set_explain_func (OuroExplainFunc func,
   build_explain_func = func;
   build_explain_data = func != NULL ? user_data : NULL;
   pthread_mutex_unlock (&build_explain_lock);
+}
+
+/**
+ * ouro_set_own_func:
+ * @func: (nullable): says which objects are the program's own, or NULL
+ * @user_data: passed to @func
+ *
+ * Sets the process's own-object function (see #OuroOwnFunc); the GObject
+ * glue sets one.  MT safe; a report being built when it changes uses the
+ * one it started with.
+ */
+void
+ouro_set_own_func (OuroOwnFunc func,
+                   gpointer    user_data)
+{
+  pthread_mutex_lock (&build_explain_lock);
+  build_own_func = func;
+  build_own_data = func != NULL ? user_data : NULL;
+  pthread_mutex_unlock (&build_explain_lock);
+}
+
+/* Whether @node is the program's own object. */
+static gboolean
+build_is_own (const Builder *builder,
+              guint32        node)
+{
+  return builder->own_func != NULL
+         && builder->own_func (builder->graph->objects[node],
+                               ouro_graph_class (builder->graph, node), builder->own_data);
 }
 
 /* Returns @text as an interned string, made valid UTF-8 first. */
@@ -254,6 +288,7 @@ build_object (Builder          *builder,
   out->refcount = graph->nodes[node].refcount;
   out->explained = graph->nodes[node].visits;
   out->node = node;
+  out->own = build_is_own (builder, node);
   wants_explanation = builder->explain_func != NULL && out->refcount > out->explained;
   if (klass->describe == NULL && !wants_explanation)
     return;
@@ -401,6 +436,8 @@ build_compare_cycles (gconstpointer a,
 
   if (ga != gb)
     return ga ? -1 : 1;
+  if (builder->cycle_own[ca] != builder->cycle_own[cb])
+    return builder->cycle_own[ca] ? -1 : 1;
   if (na != nb)
     return na < nb ? -1 : 1;
   for (guint32 i = 0; i < na; i++)
@@ -426,6 +463,11 @@ build_rank_cycles (Builder *builder)
       guint32 node = graph->cycle_nodes[i];
       builder->type_names[node] = build_type_name (builder, node);
     }
+  /* Cycles with a member of the program's own come first. */
+  builder->cycle_own = g_new0 (guint8, MAX (graph->n_cycles, 1));
+  for (guint32 c = 0; c < graph->n_cycles && builder->own_func != NULL; c++)
+    for (guint32 i = graph->cycle_start[c]; i < graph->cycle_start[c + 1] && !builder->cycle_own[c]; i++)
+      builder->cycle_own[c] = build_is_own (builder, graph->cycle_nodes[i]);
 
   builder->cycle_rank = g_new (guint32, MAX (graph->n_cycles, 1));
   for (guint32 c = 0; c < graph->n_cycles; c++)
@@ -621,6 +663,8 @@ build_compare_type_counts (gconstpointer a,
 {
   const OuroReportTypeCount *ta = a, *tb = b;
 
+  if (ta->own != tb->own)
+    return ta->own ? -1 : 1;
   if (ta->count != tb->count)
     return ta->count > tb->count ? -1 : 1;
   return strcmp (ta->type_name, tb->type_name);
@@ -659,7 +703,8 @@ build_count_alive (Builder    *builder,
           last_index = GPOINTER_TO_UINT (g_hash_table_lookup (index_of, type));
           if (last_index == 0)
             {
-              OuroReportTypeCount entry = { type, 0 };
+              /* A type is the program's own when its first object is. */
+              OuroReportTypeCount entry = { type, 0, build_is_own (builder, v) };
               g_array_append_val (counts, entry);
               last_index = counts->len;
               g_hash_table_insert (index_of, (gpointer) type, GUINT_TO_POINTER (last_index));
@@ -684,16 +729,27 @@ build_list_roots (Builder    *builder,
                   OuroReport *report)
 {
   OuroGraph *graph = builder->graph;
+  guint8 *own = g_new0 (guint8, MAX (graph->n_nodes, 1));
+  guint i = 0;
 
   for (guint32 v = 0; v < graph->n_nodes; v++)
     if ((graph->state[v] & OURO_NODE_ROOT) && build_is_alive (graph, v))
-      report->n_roots++;
+      {
+        report->n_roots++;
+        own[v] = build_is_own (builder, v);
+        report->n_own_roots += own[v];
+      }
 
   report->n_roots_listed = MIN (report->n_roots, OURO_REPORT_MAX_LISTED);
   report->roots = g_new0 (OuroReportObject, MAX (report->n_roots_listed, 1));
-  for (guint32 v = 0, i = 0; v < graph->n_nodes && i < report->n_roots_listed; v++)
-    if ((graph->state[v] & OURO_NODE_ROOT) && build_is_alive (graph, v))
-      build_object (builder, v, &report->roots[i++]);
+  /* The program's own first: what it leaks without a cycle is among them,
+   * and GTK's thousands of objects must not push it out of the list. */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint32 v = 0; v < graph->n_nodes && i < report->n_roots_listed; v++)
+      if ((graph->state[v] & OURO_NODE_ROOT) && build_is_alive (graph, v)
+          && own[v] == (pass == 0))
+        build_object (builder, v, &report->roots[i++]);
+  g_free (own);
 }
 
 OuroReport *
@@ -711,6 +767,8 @@ ouro_report_build (OuroGraph     *graph,
   builder.budget = OURO_REPORT_MAX_DESCRIBED;
   pthread_mutex_lock (&build_explain_lock);
   builder.explain_func = build_explain_func;
+  builder.own_func = build_own_func;
+  builder.own_data = build_own_data;
   builder.explain_data = build_explain_data;
   pthread_mutex_unlock (&build_explain_lock);
 
@@ -815,5 +873,6 @@ ouro_report_build (OuroGraph     *graph,
   g_free (builder.ordered);
   g_free (builder.type_names);
   g_free (builder.cycle_rank);
+  g_free (builder.cycle_own);
   return report;
 }

@@ -100,6 +100,10 @@ json_append_object (GString                *out,
   json_append_string (out, object->description);
   g_string_append_printf (out, ", \"refcount\": %u, \"explained\": %u",
                           object->refcount, object->explained);
+  /* Only when true, so reports without an own-object function read as
+   * they always have. */
+  if (object->own)
+    g_string_append (out, ", \"own\": true");
   json_append_references (out, object);
   g_string_append (out, " }");
 }
@@ -188,13 +192,18 @@ json_append_live_summary (GString          *out,
         {
           g_string_append (out, "    { \"type\": ");
           json_append_string (out, report->alive_by_type[i].type_name);
-          g_string_append_printf (out, ", \"count\": %u }%s\n", report->alive_by_type[i].count,
+          g_string_append_printf (out, ", \"count\": %u%s }%s\n", report->alive_by_type[i].count,
+                                  report->alive_by_type[i].own ? ", \"own\": true" : "",
                                   i + 1 < report->n_alive_types ? "," : "");
         }
       g_string_append (out, "  ]");
     }
-  g_string_append_printf (out, ",\n  \"n_roots\": %u,\n  \"roots_truncated\": %s,\n  \"roots\": ",
-                          report->n_roots, n_roots_listed < report->n_roots ? "true" : "false");
+  g_string_append_printf (out, ",\n  \"n_roots\": %u,", report->n_roots);
+  /* Only with an own-object function's answer, as "own" on objects. */
+  if (report->n_own_roots > 0)
+    g_string_append_printf (out, "\n  \"n_own_roots\": %u,", report->n_own_roots);
+  g_string_append_printf (out, "\n  \"roots_truncated\": %s,\n  \"roots\": ",
+                          n_roots_listed < report->n_roots ? "true" : "false");
   json_append_objects (out, report->roots, n_roots_listed, "    ");
 }
 

@@ -178,6 +178,23 @@ load_boolean (Loader              *loader,
   return TRUE;
 }
 
+/* A key that older reports do not have: *out is FALSE when it is absent. */
+static gboolean
+load_optional_boolean (Loader              *loader,
+                       const OuroJsonValue *object,
+                       const char          *key,
+                       gboolean            *out)
+{
+  const OuroJsonValue *value;
+
+  *out = FALSE;
+  if (!load_member (loader, object, key, OURO_JSON_BOOLEAN, FALSE, FALSE, &value))
+    return FALSE;
+  if (value != NULL)
+    *out = ouro_json_value_get_boolean (value);
+  return TRUE;
+}
+
 /* After it (when TRUE): *out is the text of string @value, which holds no
  * NUL (@key names it in errors). */
 static gboolean
@@ -410,6 +427,7 @@ load_object (Loader              *loader,
       || !load_string (loader, value, "description", TRUE, &description)
       || !load_uint (loader, value, "refcount", &out->refcount)
       || !load_uint (loader, value, "explained", &out->explained)
+      || !load_optional_boolean (loader, value, "own", &out->own)
       || !load_member (loader, value, "references", OURO_JSON_OBJECT, FALSE, FALSE, &references))
     return FALSE;
 
@@ -598,7 +616,8 @@ load_type_count (Loader              *loader,
   OuroReportTypeCount *out = out_item;
 
   return load_report_string (loader, value, "type", &out->type_name)
-         && load_uint (loader, value, "count", &out->count);
+         && load_uint (loader, value, "count", &out->count)
+         && load_optional_boolean (loader, value, "own", &out->own);
 }
 
 /* After it (when TRUE): the report holds the live summary of @root. */
@@ -607,14 +626,19 @@ load_live_summary (Loader              *loader,
                    const OuroJsonValue *root)
 {
   OuroReport *report = loader->report;
-  const OuroJsonValue *types;
+  const OuroJsonValue *types, *n_own;
   gsize n_types;
 
   if (!load_member (loader, root, "alive_by_type", OURO_JSON_ARRAY, TRUE, FALSE, &types)
       || !load_uint (loader, root, "n_roots", &report->n_roots)
+      || !load_member (loader, root, "n_own_roots", OURO_JSON_INTEGER, FALSE, FALSE, &n_own)
+      || (n_own != NULL && !load_uint (loader, root, "n_own_roots", &report->n_own_roots))
       || !load_objects (loader, root, "roots", report->n_roots, "n_roots", "roots_truncated",
                         &report->roots, &report->n_roots_listed))
     return FALSE;
+  if (report->n_own_roots > report->n_roots)
+    return load_fail (loader, n_own, "n_own_roots", OURO_REPORT_ERROR_INVALID,
+                      "%u own roots of %u", report->n_own_roots, report->n_roots);
 
   n_types = ouro_json_array_get_length (types);
   if (n_types > G_MAXUINT)

@@ -49,6 +49,7 @@ typedef struct {
                                    address when "%p" of @object would not */
   guint           refcount;
   guint           explained;    /* references visited from tracked objects */
+  gboolean        own;          /* the program's own (ouro_set_own_func ()) */
   guint32         node;         /* tracking order at scan time */
   /* What the explain function said; all empty unless explained_by_ledger. */
   gboolean        explained_by_ledger;
@@ -145,6 +146,7 @@ ouro_report_cycle_held_brief (const OuroReportCycle *cycle,
 typedef struct {
   const char *type_name;        /* interned (a report read from JSON: its strings) */
   guint       count;
+  gboolean    own;              /* the program's own type */
 } OuroReportTypeCount;
 
 struct _OuroReport {
@@ -170,9 +172,11 @@ struct _OuroReport {
   /* The live summary (OURO_SCAN_LIVE_SUMMARY in flags; empty otherwise). */
   OuroReportTypeCount *alive_by_type;   /* count descending, then name */
   guint             n_alive_types;
-  OuroReportObject *roots;           /* [n_roots_listed], in tracking order */
+  OuroReportObject *roots;           /* [n_roots_listed]: the program's own
+                                        first, each part in tracking order */
   guint             n_roots_listed;
   guint             n_roots;         /* all of them, listed or not */
+  guint             n_own_roots;     /* of them, the program's own */
 
   GStringChunk     *strings;         /* a report read from JSON: owns its type,
                                         class, label and kind strings; NULL otherwise */

@@ -347,8 +347,11 @@ text_append_live_summary (GString          *out,
       g_string_append (out, "\nHeld from outside the tracked objects: none\n");
       return;
     }
-  g_string_append_printf (out, "\nHeld from outside the tracked objects: %u %s\n",
+  g_string_append_printf (out, "\nHeld from outside the tracked objects: %u %s",
                           report->n_roots, text_plural (report->n_roots, "object", "objects"));
+  if (report->n_own_roots > 0)
+    g_string_append_printf (out, ", %u of them the program's own (listed first)", report->n_own_roots);
+  g_string_append_c (out, '\n');
   for (guint i = 0; i < n_roots_shown; i++)
     {
       g_string_append (out, "  ");
@@ -384,7 +387,16 @@ ouro_report_to_text (OuroReport *report)
   out = g_string_new (NULL);
   in_cycles = ouro_report_count_objects_in_cycles (report, TRUE);
 
-  if (report->n_garbage == 0)
+  if (report->n_garbage == 0 && report->n_own_roots > 0)
+    /* Not "no leaks": a leak without a cycle (a source, a pending call, a
+     * stray reference) holds the program's objects from outside. */
+    g_string_append_printf (out, "ouro: no garbage cycles among %u tracked %s; %u of the "
+                            "program's own %s held by references Ouro cannot explain "
+                            "(listed first under \"Held from outside\")",
+                            report->n_tracked, text_plural (report->n_tracked, "object", "objects"),
+                            report->n_own_roots,
+                            text_plural (report->n_own_roots, "object is", "objects are"));
+  else if (report->n_garbage == 0)
     g_string_append_printf (out, "ouro: no leaks: no garbage among %u tracked %s",
                             report->n_tracked, text_plural (report->n_tracked, "object", "objects"));
   else

@@ -360,6 +360,35 @@ ouro_report_get_root_object (OuroReport *report,
   return report->roots[index].object;
 }
 
+/**
+ * ouro_report_get_n_own_roots:
+ *
+ * Returns: how many of the roots are the program's own objects (see
+ *   ouro_set_own_func ()), listed or not: what a program leaks without a
+ *   cycle shows here, held by references nothing tracked explains
+ */
+guint
+ouro_report_get_n_own_roots (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_own_roots;
+}
+
+/**
+ * ouro_report_root_is_own:
+ * @index: below the number of roots listed
+ *
+ * Returns: whether root @index is one of the program's own objects
+ */
+gboolean
+ouro_report_root_is_own (OuroReport *report,
+                         guint       index)
+{
+  g_return_val_if_fail (report != NULL, FALSE);
+  g_return_val_if_fail (index < report->n_roots_listed, FALSE);
+  return report->roots[index].own;
+}
+
 guint
 ouro_report_count_objects_in_cycles (OuroReport *report,
                                      gboolean    garbage)

@@ -59,7 +59,9 @@ gpointer    ouro_report_get_inconsistent_object (OuroReport *report,
 
  /* The live summary (OURO_SCAN_LIVE_SUMMARY; empty otherwise).  Types are
  * ordered by count, most first, then by name; roots are the live objects
- * held from outside the tracked ones, in tracking order, at most 1000. */
+ * held from outside the tracked ones, in tracking order, at most 1000.
+ * When an own-object function is set (ouro_set_own_func ()), the
+ * program's own types and roots come first, each part in that order. */
 OURO_AVAILABLE_IN_ALL
 guint       ouro_report_get_n_alive_types (OuroReport *report);
 OURO_AVAILABLE_IN_ALL
@@ -70,6 +72,13 @@ OURO_AVAILABLE_IN_ALL
 guint       ouro_report_get_n_roots       (OuroReport *report);
 OURO_AVAILABLE_IN_ALL
 gpointer    ouro_report_get_root_object   (OuroReport *report,
+                                           guint       index);
+/* How many roots are the program's own (0 without an own-object function). */
+OURO_AVAILABLE_IN_ALL
+guint       ouro_report_get_n_own_roots   (OuroReport *report);
+/* Whether listed root @index is the program's own. */
+OURO_AVAILABLE_IN_ALL
+gboolean    ouro_report_root_is_own       (OuroReport *report,
                                            guint       index);
 
 /**
@@ -99,6 +108,30 @@ typedef void (*OuroExplainFunc) (gpointer         object,
  * takes effect from the next report built. */
 OURO_AVAILABLE_IN_ALL
 void        ouro_set_explain_func         (OuroExplainFunc func,
+                                           gpointer        user_data);
+
+/**
+ * OuroOwnFunc:
+ * @object: a tracked object
+ * @klass: its class
+ * @user_data: what ouro_set_own_func () was given
+ *
+ * Returns whether @object is the program's own (for GObjects: its type
+ * was registered by the main executable or a library outside the
+ * system's library directories).  Reports list the program's own objects
+ * first in every section, and say how many of them are held by references
+ * nothing tracked explains.  Called while a report is built, on the
+ * scanning thread with the registry locked: it must not track, untrack or
+ * scan, nor run application code.
+ */
+typedef gboolean (*OuroOwnFunc) (gpointer         object,
+                                 const OuroClass *klass,
+                                 gpointer         user_data);
+
+/* Sets (or with NULL, unsets) the process's own-object function.  MT safe;
+ * takes effect from the next report built. */
+OURO_AVAILABLE_IN_ALL
+void        ouro_set_own_func             (OuroOwnFunc     func,
                                            gpointer        user_data);
 
 /* Adds one site: @count outstanding references taken at @frames (symbolised

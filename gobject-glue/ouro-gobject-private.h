@@ -32,6 +32,14 @@ void     ouro_gobject_visit          (OuroVisitFunc visit,
 typedef void (*OuroGObjectFinalizeHook) (GObject *object);
 void     ouro_gobject_set_finalize_hook (OuroGObjectFinalizeHook hook);
 
+/* ---- ouro-gobject-own.c: the program's own types --------------------- */
+
+/* Installs the core's own-object function; called by ouro_gobject_init (). */
+void     ouro_gobject_own_init       (void);
+/* Whether @type was registered by the program (main executable, or a
+ * library outside the system's library directories). */
+gboolean ouro_gobject_type_is_own    (GType type);
+
 /* ---- ouro-gobject-describe.c ------------------------------------------ */
 
 /* Under the registry lock: what reading runs no application code. */

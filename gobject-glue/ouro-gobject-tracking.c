@@ -139,6 +139,7 @@ ouro_gobject_init (void)
       g_type_class_unref (object_class);
       g_once_init_leave (&tracking_initialized, 1);
       ouro_gobject_interpose_check ();
+      ouro_gobject_own_init ();
     }
 }
 

@@ -7,6 +7,8 @@
 #include "test-node.h"
 
 #include <ouro-gobject.h>
+#include "ouro-gobject-private.h"
+#include <gio/gio.h>
 
 #include <malloc.h>
 #include <sys/mman.h>
@@ -482,6 +484,55 @@ test_threads (void)
   g_assert_cmpuint (ouro_get_n_tracked (), ==, before);
 }
 
+/* Types the program registered (this test executable) are its own; GIO's
+ * are not.  Reports list the program's own roots first, however many of
+ * the library's come before them in tracking order, and the headline
+ * counts them instead of saying "no leaks". */
+static void
+test_own_objects_first (void)
+{
+  GPtrArray *library = g_ptr_array_new_with_free_func (g_object_unref);
+  GObject *own;
+  OuroReport *report, *loaded;
+  char *text, *json;
+  GError *error = NULL;
+
+  g_assert_false (ouro_gobject_type_is_own (G_TYPE_LIST_STORE));
+  g_assert_false (ouro_gobject_type_is_own (G_TYPE_OBJECT));
+  g_assert_true (ouro_gobject_type_is_own (titled_get_type ()));
+
+  /* More library roots than a report lists, then one of the program's. */
+  for (guint i = 0; i < 1100; i++)
+    g_ptr_array_add (library, g_list_store_new (G_TYPE_OBJECT));
+  own = g_object_new (titled_get_type (), "title", "mine", NULL);
+
+  report = ouro_scan (OURO_SCAN_LIVE_SUMMARY);
+  g_assert_cmpuint (ouro_report_get_n_own_roots (report), >=, 1);
+  g_assert_true (ouro_report_get_root_object (report, 0) == (gpointer) own);
+  g_assert_true (ouro_report_root_is_own (report, 0));
+  g_assert_false (ouro_report_root_is_own (report, ouro_report_get_n_own_roots (report)));
+  g_assert_cmpstr (ouro_report_get_alive_type (report, 0, NULL), ==, "Titled");
+
+  text = ouro_report_to_text (report);
+  g_assert_true (g_str_has_prefix (text, "ouro: no garbage cycles among "));
+  g_assert_nonnull (strstr (text, "of the program's own"));
+  g_free (text);
+
+  /* Kept in JSON, read back. */
+  json = ouro_report_to_json (report);
+  g_assert_nonnull (strstr (json, "\"own\": true"));
+  loaded = ouro_report_new_from_json (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ouro_report_get_n_own_roots (loaded), ==, ouro_report_get_n_own_roots (report));
+  g_assert_true (ouro_report_root_is_own (loaded, 0));
+  ouro_report_free (loaded);
+  g_free (json);
+  ouro_report_free (report);
+
+  g_object_unref (own);
+  g_ptr_array_unref (library);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -505,6 +556,7 @@ main (int    argc,
   g_test_add_func ("/gobject-tracking/unchained-constructed", test_unchained_constructed_is_reported);
   g_test_add_func ("/gobject-tracking/class-basics", test_class_basics);
   g_test_add_func ("/gobject-tracking/toggle-ref", test_toggle_ref);
+  g_test_add_func ("/gobject-tracking/own-objects-first", test_own_objects_first);
   g_test_add_func ("/gobject-tracking/collect-disposes", test_collect_disposes);
   g_test_add_func ("/gobject-tracking/threads", test_threads);
 

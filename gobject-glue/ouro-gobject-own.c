@@ -1,0 +1,220 @@
+/* ouro-gobject-own.c — which GTypes are the program's own: registered by
+ * the main executable or by a library outside the system's library
+ * directories, so that reports list the program's objects first (its
+ * leak, not GTK's thousands of objects) and say how many of them are held
+ * by references nothing tracked explains.
+ *
+ * MT safe: the registrations are guarded by one lock; the per-type answer
+ * cache is used only by report builds, which the registry lock serialises.
+ *
+ * How a type's owner is known: the glue interposes the public registration
+ * functions, g_type_register_static (), g_type_register_static_simple ()
+ * (what G_DEFINE_TYPE expands to) and g_type_register_dynamic () (type
+ * plugins), and reads which module called them (the return address,
+ * through dladdr ()).  Programs and libraries call them through the PLT;
+ * libgobject registering its own types calls itself directly and is never
+ * seen, which is right: those are not the program's.  A type whose
+ * registration was not seen (registered before this library was loaded)
+ * is not the program's own.
+ *
+ * The system's library directories: /lib, /lib64, /usr/lib, /usr/lib64
+ * and everything under them (multiarch, Python's dist-packages).  A
+ * program's own library installed in /usr/local/lib, or in a build tree,
+ * counts as the program's.
+ */
+#define _GNU_SOURCE   /* dladdr */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "ouro-gobject-private.h"
+
+#define OWN_INTERPOSE __attribute__((visibility("default")))
+
+typedef GType (*RegisterStaticFunc)       (GType, const gchar *, const GTypeInfo *, GTypeFlags);
+typedef GType (*RegisterStaticSimpleFunc) (GType, const gchar *, guint, GClassInitFunc, guint,
+                                           GInstanceInitFunc, GTypeFlags);
+typedef GType (*RegisterDynamicFunc)      (GType, const gchar *, GTypePlugin *, GTypeFlags);
+
+static struct {
+  RegisterStaticFunc       register_static;
+  RegisterStaticSimpleFunc register_static_simple;
+  RegisterDynamicFunc      register_dynamic;
+} own_real;
+
+static gsize           own_resolved;
+static gpointer        own_main_base;  /* where the main executable is loaded */
+static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
+static GHashTable     *own_types;      /* GType -> 1: registered by the program */
+
+/* Direct-mapped: GType -> own, for report builds (under the registry
+ * lock).  A collision only costs a lookup under own_lock. */
+#define OWN_CACHE_SIZE 512
+static struct {
+  GType    type;
+  gboolean own;
+} own_cache[OWN_CACHE_SIZE];
+
+/* After it: own_main_base is the main executable's load address, when
+ * it has a "main" to find. */
+static void
+own_find_main_base (void)
+{
+  void *self = dlopen (NULL, RTLD_LAZY);
+  gpointer main_symbol = self != NULL ? dlsym (self, "main") : NULL;
+  Dl_info info;
+
+  if (main_symbol != NULL && dladdr (main_symbol, &info) != 0)
+    own_main_base = info.dli_fbase;
+  if (self != NULL)
+    dlclose (self);
+}
+
+static void
+own_resolve (void)
+{
+  void *gobject;
+
+  if (!g_once_init_enter (&own_resolved))
+    return;
+  gobject = dlopen ("libgobject-2.0.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  /* The glue links libgobject: it is loaded. */
+  g_assert (gobject != NULL);
+  own_real.register_static = (RegisterStaticFunc) dlsym (gobject, "g_type_register_static");
+  own_real.register_static_simple = (RegisterStaticSimpleFunc) dlsym (gobject, "g_type_register_static_simple");
+  own_real.register_dynamic = (RegisterDynamicFunc) dlsym (gobject, "g_type_register_dynamic");
+  dlclose (gobject);
+  own_find_main_base ();
+  g_once_init_leave (&own_resolved, 1);
+}
+
+/* Whether @path is a file in the system's library directories. */
+static gboolean
+own_is_system_path (const char *path)
+{
+  static const char *const system_dirs[] = { "/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (system_dirs); i++)
+    if (g_str_has_prefix (path, system_dirs[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether code at @caller is the program's: the main executable, or a
+ * library outside the system's directories. */
+static gboolean
+own_is_program_code (gpointer caller)
+{
+  Dl_info info;
+
+  if (dladdr (caller, &info) == 0)
+    return FALSE;
+  if (own_main_base != NULL && info.dli_fbase == own_main_base)
+    return TRUE;
+  /* A program in a system directory (/usr/bin) has its code in the main
+   * executable, found above; a library elsewhere is the program's own. */
+  return info.dli_fname != NULL && info.dli_fname[0] == '/' && !own_is_system_path (info.dli_fname);
+}
+
+static void
+own_note (GType    type,
+          gpointer caller)
+{
+  if (type == 0 || !own_is_program_code (caller))
+    return;
+  pthread_mutex_lock (&own_lock);
+  if (own_types == NULL)
+    own_types = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (own_types, GSIZE_TO_POINTER (type));
+  pthread_mutex_unlock (&own_lock);
+}
+
+OWN_INTERPOSE GType
+g_type_register_static (GType            parent_type,
+                        const gchar     *type_name,
+                        const GTypeInfo *info,
+                        GTypeFlags       flags)
+{
+  GType type;
+
+  own_resolve ();
+  type = own_real.register_static (parent_type, type_name, info, flags);
+  own_note (type, __builtin_return_address (0));
+  return type;
+}
+
+OWN_INTERPOSE GType
+g_type_register_static_simple (GType             parent_type,
+                               const gchar      *type_name,
+                               guint             class_size,
+                               GClassInitFunc    class_init,
+                               guint             instance_size,
+                               GInstanceInitFunc instance_init,
+                               GTypeFlags        flags)
+{
+  GType type;
+
+  own_resolve ();
+  type = own_real.register_static_simple (parent_type, type_name, class_size, class_init,
+                                          instance_size, instance_init, flags);
+  own_note (type, __builtin_return_address (0));
+  return type;
+}
+
+OWN_INTERPOSE GType
+g_type_register_dynamic (GType        parent_type,
+                         const gchar *type_name,
+                         GTypePlugin *plugin,
+                         GTypeFlags   flags)
+{
+  GType type;
+
+  own_resolve ();
+  type = own_real.register_dynamic (parent_type, type_name, plugin, flags);
+  own_note (type, __builtin_return_address (0));
+  return type;
+}
+
+gboolean
+ouro_gobject_type_is_own (GType type)
+{
+  gboolean own;
+
+  pthread_mutex_lock (&own_lock);
+  own = own_types != NULL && g_hash_table_contains (own_types, GSIZE_TO_POINTER (type));
+  pthread_mutex_unlock (&own_lock);
+  return own;
+}
+
+/* The core's OuroOwnFunc, under the registry lock: a GObject is the
+ * program's own when its type is. */
+static gboolean
+own_object_is_own (gpointer         object,
+                   const OuroClass *klass,
+                   gpointer         user_data)
+{
+  GType type;
+  guint slot;
+
+  if (klass != ouro_gobject_class ())
+    return FALSE;
+  type = G_OBJECT_TYPE (object);
+  slot = (guint) ((type >> 3) % OWN_CACHE_SIZE);
+  if (own_cache[slot].type != type)
+    {
+      /* Registration is done by the time an object of the type exists:
+       * the answer never changes. */
+      own_cache[slot].own = ouro_gobject_type_is_own (type);
+      own_cache[slot].type = type;
+    }
+  return own_cache[slot].own;
+}
+
+void
+ouro_gobject_own_init (void)
+{
+  own_resolve ();
+  ouro_set_own_func (own_object_is_own, NULL);
+}
