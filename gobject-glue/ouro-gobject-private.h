@@ -49,13 +49,13 @@ void     ouro_gobject_describe_mark_disposing (GObject  *object,
  * Under the registry lock; GLib's code only. */
 gboolean ouro_gobject_clear_weak     (gpointer object);
 
-/* ---- ouro-gobject-edges.c: registered fields, properties, traversers --- */
+/* ---- ouro-gobject-registered.c: fields, properties, traversers -------- */
 
 void     ouro_gobject_visit_registered (GObject      *object,
                                         OuroVisitFunc visit,
                                         gpointer      user_data);
 
-/* ---- ouro-gobject-interpose.c: edges recorded when they are made ------- */
+/* ---- ouro-gobject-records.c: edges recorded when they are made -------- */
 
 typedef enum {
   OURO_RECORD_HANDLER_DATA,    /* strong: a handler whose data is unref'd with the closure */
@@ -131,7 +131,7 @@ void     ouro_gobject_closure_visit_handler (GClosure      *closure,
                                              OuroVisitFunc  visit,
                                              gpointer       user_data);
 
-/* ---- ouro-gobject-gtk.c: GTK4 and GIO containers, found at run time ---- */
+/* ---- ouro-gobject-containers.c: GTK4 and GIO containers, at run time -- */
 
 void     ouro_gobject_visit_containers (GObject      *object,
                                         OuroVisitFunc visit,

@@ -1,4 +1,4 @@
-/* ouro-gobject-interpose.c — seeing the references GObject keeps no public
+/* ouro-gobject-records.c — seeing the references GObject keeps no public
  * record of, as they are made.
  *
  * MT safe: the records of all objects are guarded by one lock, never held
