@@ -57,6 +57,8 @@ void     ouro_gobject_visit_registered (GObject      *object,
 
 /* ---- ouro-gobject-records.c: edges recorded when they are made -------- */
 
+/* What the interposers (ouro-gobject-signals.c, ouro-gobject-qdata.c,
+ * ouro-gobject-controllers.c) see being made. */
 typedef enum {
   OURO_RECORD_HANDLER_DATA,    /* strong: a handler whose data is unref'd with the closure */
   OURO_RECORD_HANDLER_OBJECT,  /* weak: g_signal_connect_object */
@@ -100,13 +102,16 @@ gboolean ouro_gobject_is_unref_func  (gpointer func);
  * ledger's): for a reference taken inside libgobject, which the ledger
  * never saw being taken. */
 void     ouro_gobject_real_unref     (gpointer object);
+/* Says (a message) when the interposed functions are not the ones the
+ * program calls. */
+void     ouro_gobject_interpose_check (void);
+
+/* ---- ouro-gobject-qdata.c: qdata that holds an object ----------------- */
+
 /* Turns the qdata references @object set on itself before it was tracked
  * (in its instance init or constructor, on this thread) into records.
  * Called when @object is constructed. */
 void     ouro_gobject_interpose_claim_pending (GObject *object);
-/* Says (a message) when the interposed functions are not the ones the
- * program calls. */
-void     ouro_gobject_interpose_check (void);
 
 /* ---- ouro-gobject-closures.c: closures of handlers that hold objects --- */
 

@@ -12,7 +12,7 @@
  * Edges: a widget holds each of its children ("child widget"), its focus
  * child ("focus child"; GTK 4.8 keeps a reference, even after the window
  * is destroyed), and the controllers added with gtk_widget_add_controller
- * (), recorded by ouro-gobject-records.c; a window holds its focus
+ * (), recorded by ouro-gobject-controllers.c; a window holds its focus
  * widget ("focus widget", a reference too); a GListStore holds its items
  * ("list item").
  */
