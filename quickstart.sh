@@ -51,4 +51,4 @@ echo
 echo "quickstart: the same kind of leak in a program that knows nothing of Ouro,"
 echo "run under the preload module: ouro run -- build/tests/glib-app cycle"
 echo
-./build/gobject-glue/ouro run -- ./build/tests/glib-app cycle
+./build/gobject-glue/run/ouro run -- ./build/tests/glib-app cycle

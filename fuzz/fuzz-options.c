@@ -1,5 +1,5 @@
 /* fuzz-options.c — fuzzes the OURO_OPTIONS parser (ouro_options_parse,
- * gobject-glue/ouro-options.c): the text comes from the environment of a
+ * gobject-glue/run/ouro-options.c): the text comes from the environment of a
  * program Ouro runs inside, so every byte sequence must give settings plus
  * warnings, never a crash, an abort or a loop.
  *

@@ -57,14 +57,16 @@ void     ouro_gobject_describe_mark_disposing (GObject  *object,
  * Under the registry lock; GLib's code only. */
 gboolean ouro_gobject_clear_weak     (gpointer object);
 
-/* ---- ouro-gobject-edges.c: registered fields, properties, traversers --- */
+/* ---- ouro-gobject-registered.c: fields, properties, traversers -------- */
 
 void     ouro_gobject_visit_registered (GObject      *object,
                                         OuroVisitFunc visit,
                                         gpointer      user_data);
 
-/* ---- ouro-gobject-interpose.c: edges recorded when they are made ------- */
+/* ---- ouro-gobject-records.c: edges recorded when they are made -------- */
 
+/* What the interposers (ouro-gobject-signals.c, ouro-gobject-qdata.c,
+ * ouro-gobject-controllers.c) see being made. */
 typedef enum {
   OURO_RECORD_HANDLER_DATA,    /* strong: a handler whose data is unref'd with the closure */
   OURO_RECORD_HANDLER_OBJECT,  /* weak: g_signal_connect_object */
@@ -108,13 +110,16 @@ gboolean ouro_gobject_is_unref_func  (gpointer func);
  * ledger's): for a reference taken inside libgobject, which the ledger
  * never saw being taken. */
 void     ouro_gobject_real_unref     (gpointer object);
+/* Says (a message) when the interposed functions are not the ones the
+ * program calls. */
+void     ouro_gobject_interpose_check (void);
+
+/* ---- ouro-gobject-qdata.c: qdata that holds an object ----------------- */
+
 /* Turns the qdata references @object set on itself before it was tracked
  * (in its instance init or constructor, on this thread) into records.
  * Called when @object is constructed. */
 void     ouro_gobject_interpose_claim_pending (GObject *object);
-/* Says (a message) when the interposed functions are not the ones the
- * program calls. */
-void     ouro_gobject_interpose_check (void);
 
 /* ---- ouro-gobject-closures.c: closures of handlers that hold objects --- */
 
@@ -139,7 +144,7 @@ void     ouro_gobject_closure_visit_handler (GClosure      *closure,
                                              OuroVisitFunc  visit,
                                              gpointer       user_data);
 
-/* ---- ouro-gobject-gtk.c: GTK4 and GIO containers, found at run time ---- */
+/* ---- ouro-gobject-containers.c: GTK4 and GIO containers, at run time -- */
 
 void     ouro_gobject_visit_containers (GObject      *object,
                                         OuroVisitFunc visit,

@@ -20,7 +20,7 @@ void             ouro_gobject_init         (void);
 OURO_AVAILABLE_IN_ALL
 void             ouro_gobject_track        (gpointer object);
 
-/* ---- registered edges (ouro-gobject-edges.c) --------------------------- */
+/* ---- registered edges (ouro-gobject-registered.c) --------------------------- */
 
 typedef void   (*OuroGObjectTraverseFunc)  (GObject      *object,
                                             OuroVisitFunc visit,

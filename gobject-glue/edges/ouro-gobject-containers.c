@@ -1,5 +1,5 @@
-/* ouro-gobject-gtk.c — the references GTK4 widgets and GIO list stores
- * hold, found at run time when those types exist in the process.
+/* ouro-gobject-containers.c — the references GTK4 widgets and GIO list
+ * stores hold, found at run time when those types exist in the process.
  *
  * Called from traverse functions only, so under the registry lock: scans
  * are serialised, and the per-type cache below needs no lock of its own.
@@ -12,7 +12,7 @@
  * Edges: a widget holds each of its children ("child widget"), its focus
  * child ("focus child"; GTK 4.8 keeps a reference, even after the window
  * is destroyed), and the controllers added with gtk_widget_add_controller
- * (), recorded by ouro-gobject-interpose.c; a window holds its focus
+ * (), recorded by ouro-gobject-controllers.c; a window holds its focus
  * widget ("focus widget", a reference too); a GListStore holds its items
  * ("list item").
  */

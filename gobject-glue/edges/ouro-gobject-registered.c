@@ -1,6 +1,6 @@
-/* ouro-gobject-edges.c — references a program registers per type: object
- * fields of the instance struct, object-valued properties, and traverse
- * functions; each applies to the type and all its subtypes.
+/* ouro-gobject-registered.c — references a program registers per type:
+ * object fields of the instance struct, object-valued properties, and
+ * traverse functions; each applies to the type and all its subtypes.
  *
  * MT safe: one recursive lock guards the registrations and the per-type
  * plans built from them.  A scan holds it while it visits an object's
