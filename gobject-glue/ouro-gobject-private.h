@@ -32,6 +32,16 @@ void     ouro_gobject_visit          (OuroVisitFunc visit,
 typedef void (*OuroGObjectFinalizeHook) (GObject *object);
 void     ouro_gobject_set_finalize_hook (OuroGObjectFinalizeHook hook);
 
+/* ---- ouro-gobject-creation.c: objects whose class skips constructed ----- */
+
+/* Called for every GObject created through the public g_object_new
+ * family, after it is constructed: tracks it when its type's constructed
+ * never reaches the glue's hook.  Any thread, no lock held. */
+void     ouro_gobject_track_created  (gpointer object);
+/* Whether objects of @type are tracked at creation, because the hook
+ * missed one of them (for the tests). */
+gboolean ouro_gobject_type_tracked_at_creation (GType type);
+
 /* ---- ouro-gobject-own.c: the program's own types --------------------- */
 
 /* Installs the core's own-object function; called by ouro_gobject_init (). */

@@ -841,6 +841,20 @@ test_controller_readded (void)
   scan_expect_clean ("after");
 }
 
+/* GtkApplication is a GApplication, whose constructed does not chain up:
+ * every GTK program's application object used to be untracked. */
+static void
+test_application_tracked (void)
+{
+  GtkApplication *application;
+
+  SKIP_WITHOUT_GTK ();
+  application = gtk_application_new ("org.example.OuroTest", G_APPLICATION_NON_UNIQUE);
+  g_assert_true (ouro_is_tracked (application));
+  g_object_unref (application);
+  g_assert_false (ouro_is_tracked (application));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -858,6 +872,7 @@ main (int    argc,
   g_test_add_func ("/gobject-gtk/widget-tree", test_widget_tree);
   g_test_add_func ("/gobject-gtk/controller", test_controller);
   g_test_add_func ("/gobject-gtk/controller-readded", test_controller_readded);
+  g_test_add_func ("/gobject-gtk/application-tracked", test_application_tracked);
   g_test_add_func ("/gobject-gtk/window-destroy", test_window_destroy);
   g_test_add_func ("/gobject-gtk/window-destroy-focused", test_window_destroy_focused);
   g_test_add_func ("/gobject-gtk/builder", test_builder);

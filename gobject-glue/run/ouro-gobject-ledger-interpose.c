@@ -525,6 +525,8 @@ g_object_new (GType        object_type,
   object = real.new_valist (object_type, first_property_name, args);
   va_end (args);
   ledger_note_new (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  /* Objects whose class skips constructed (ouro-gobject-creation.c). */
+  ouro_gobject_track_created (object);
   return object;
 }
 
@@ -536,6 +538,8 @@ g_object_new_valist (GType        object_type,
   GObject *object = real.new_valist (object_type, first_property_name, var_args);
 
   ledger_note_new (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  /* Objects whose class skips constructed (ouro-gobject-creation.c). */
+  ouro_gobject_track_created (object);
   return object;
 }
 
@@ -548,6 +552,8 @@ g_object_new_with_properties (GType          object_type,
   GObject *object = real.new_with_properties (object_type, n_properties, names, values);
 
   ledger_note_new (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  /* Objects whose class skips constructed (ouro-gobject-creation.c). */
+  ouro_gobject_track_created (object);
   return object;
 }
 
@@ -560,6 +566,8 @@ g_object_newv (GType       object_type,
   gpointer object = real.newv (object_type, n_parameters, parameters);
 
   ledger_note_new (object, LEDGER_CALLER, LEDGER_CALLER_FRAME);
+  /* Objects whose class skips constructed (ouro-gobject-creation.c). */
+  ouro_gobject_track_created (object);
   return object;
 }
 G_GNUC_END_IGNORE_DEPRECATIONS
