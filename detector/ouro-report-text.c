@@ -391,11 +391,10 @@ ouro_report_to_text (OuroReport *report)
     /* Not "no leaks": a leak without a cycle (a source, a pending call, a
      * stray reference) holds the program's objects from outside. */
     g_string_append_printf (out, "ouro: no garbage cycles among %u tracked %s; %u of the "
-                            "program's own %s held by references Ouro cannot explain "
+                            "program's own objects %s held by references Ouro cannot explain "
                             "(listed first under \"Held from outside\")",
                             report->n_tracked, text_plural (report->n_tracked, "object", "objects"),
-                            report->n_own_roots,
-                            text_plural (report->n_own_roots, "object is", "objects are"));
+                            report->n_own_roots, text_plural (report->n_own_roots, "is", "are"));
   else if (report->n_garbage == 0)
     g_string_append_printf (out, "ouro: no leaks: no garbage among %u tracked %s",
                             report->n_tracked, text_plural (report->n_tracked, "object", "objects"));

@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -45,7 +46,8 @@ static struct {
 } own_real;
 
 static gsize           own_resolved;
-static gpointer        own_main_base;  /* where the main executable is loaded */
+static guintptr        own_main_start;  /* the main executable's loaded segments */
+static guintptr        own_main_end;
 static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
 static GHashTable     *own_types;      /* GType -> 1: registered by the program */
 
@@ -57,19 +59,30 @@ static struct {
   gboolean own;
 } own_cache[OWN_CACHE_SIZE];
 
-/* After it: own_main_base is the main executable's load address, when
- * it has a "main" to find. */
-static void
-own_find_main_base (void)
+/* After it: [own_main_start, own_main_end) spans the main executable's
+ * loaded segments: the first object dl_iterate_phdr () reports.  (dladdr ()
+ * names the main executable by argv[0], which may be relative, and
+ * dlsym () finds "main" only in programs linked with -rdynamic.) */
+static int
+own_find_main_range (struct dl_phdr_info *info,
+                     size_t               size,
+                     void                *data)
 {
-  void *self = dlopen (NULL, RTLD_LAZY);
-  gpointer main_symbol = self != NULL ? dlsym (self, "main") : NULL;
-  Dl_info info;
+  for (guint i = 0; i < info->dlpi_phnum; i++)
+    {
+      const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+      guintptr start, end;
 
-  if (main_symbol != NULL && dladdr (main_symbol, &info) != 0)
-    own_main_base = info.dli_fbase;
-  if (self != NULL)
-    dlclose (self);
+      if (segment->p_type != PT_LOAD)
+        continue;
+      start = info->dlpi_addr + segment->p_vaddr;
+      end = start + segment->p_memsz;
+      if (own_main_start == 0 || start < own_main_start)
+        own_main_start = start;
+      if (end > own_main_end)
+        own_main_end = end;
+    }
+  return 1;   /* the first object only */
 }
 
 static void
@@ -86,7 +99,7 @@ own_resolve (void)
   own_real.register_static_simple = (RegisterStaticSimpleFunc) dlsym (gobject, "g_type_register_static_simple");
   own_real.register_dynamic = (RegisterDynamicFunc) dlsym (gobject, "g_type_register_dynamic");
   dlclose (gobject);
-  own_find_main_base ();
+  dl_iterate_phdr (own_find_main_range, NULL);
   g_once_init_leave (&own_resolved, 1);
 }
 
@@ -109,10 +122,10 @@ own_is_program_code (gpointer caller)
 {
   Dl_info info;
 
+  if ((guintptr) caller >= own_main_start && (guintptr) caller < own_main_end)
+    return TRUE;
   if (dladdr (caller, &info) == 0)
     return FALSE;
-  if (own_main_base != NULL && info.dli_fbase == own_main_base)
-    return TRUE;
   /* A program in a system directory (/usr/bin) has its code in the main
    * executable, found above; a library elsewhere is the program's own. */
   return info.dli_fname != NULL && info.dli_fname[0] == '/' && !own_is_system_path (info.dli_fname);
