@@ -156,4 +156,12 @@ gboolean ouro_gobject_gtk_controller_is_on (gpointer controller,
  * collects: GTK is single-threaded, so that is its main thread. */
 gboolean ouro_gobject_gtk_widget_has_parent (gpointer object);
 
+/* ---- ouro-gobject-templates.c: GTK4 template children ----------------- */
+
+/* From a scan, for a GtkWidget: visits each object GTK's template table
+ * holds for @widget ("template child NAME"). */
+void     ouro_gobject_visit_template_children (GObject      *widget,
+                                               OuroVisitFunc visit,
+                                               gpointer      user_data);
+
 G_END_DECLS
