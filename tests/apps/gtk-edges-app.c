@@ -1,17 +1,23 @@
 /* gtk-edges-app.c — an unmodified GTK 4 program for `ouro run` tests of
  * the edges GTK keeps in its own tables: it never includes or links Ouro.
  *
- * Main thread only (GTK).  Usage: gtk-edges-app template leaky|clean.
- * It shows a window holding an EdgesPanel, a widget built from a class
- * template (a string, gtk_widget_class_set_template ()) whose "save"
- * button is a bound template child, lets it draw, closes the window, lets
- * the main loop settle and exits 0.
- *   leaky  the button's "clicked" handler holds its panel (g_object_ref
- *          (self) as handler data): the panel (through GTK's template table
- *          and as the button's parent) and the button keep each other
- *          alive after the window is gone
- *   clean  the same handler connected with g_signal_connect_object: the
- *          panel goes with its window
+ * Main thread only (GTK).  Usage: gtk-edges-app template|expression
+ * leaky|clean.  It shows a window, lets it draw, closes it, lets the main
+ * loop settle and exits 0.
+ *   template    the window holds an EdgesPanel, a widget built from a
+ *               class template (a string, gtk_widget_class_set_template ())
+ *               whose "save" button is a bound template child.
+ *               leaky: the button's "clicked" handler holds its panel
+ *               (g_object_ref (self) as handler data): the panel (through
+ *               GTK's template table and as the button's parent) and the
+ *               button keep each other alive after the window is gone;
+ *               clean: the same handler connected with
+ *               g_signal_connect_object: the panel goes with its window
+ *   expression  the window holds a GtkDropDown whose expression is a
+ *               cclosure expression.  leaky: its user data is a reference
+ *               to the window, released with g_object_unref: the window,
+ *               the drop-down and the expression keep each other alive;
+ *               clean: the user data is the window, borrowed
  */
 #include <string.h>
 
@@ -80,10 +86,37 @@ edges_panel_init (EdgesPanel *self)
     g_signal_connect_object (self->save, "clicked", G_CALLBACK (on_clicked), self, 0);
 }
 
+static char *
+drop_down_label (GObject    *item,
+                 const char *title)
+{
+  return g_strdup (title);
+}
+
+/* A drop-down (no model) whose expression holds @window or borrows it. */
+static GtkWidget *
+drop_down_new (GtkWidget *window)
+{
+  GtkExpression *expression;
+
+  if (leaky)
+    expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                              G_CALLBACK (drop_down_label),
+                                              g_object_ref (window),
+                                              (GClosureNotify) g_object_unref);
+  else
+    expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                              G_CALLBACK (drop_down_label), window, NULL);
+  return gtk_drop_down_new (NULL, expression);
+}
+
+static gboolean closed;
+
 static gboolean
 close_window (gpointer window)
 {
   gtk_window_destroy (GTK_WINDOW (window));
+  closed = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -93,10 +126,10 @@ main (int    argc,
 {
   GtkWidget *window;
 
-  if (argc != 3 || strcmp (argv[1], "template") != 0
+  if (argc != 3 || (strcmp (argv[1], "template") != 0 && strcmp (argv[1], "expression") != 0)
       || (strcmp (argv[2], "leaky") != 0 && strcmp (argv[2], "clean") != 0))
     {
-      g_printerr ("usage: gtk-edges-app template leaky|clean\n");
+      g_printerr ("usage: gtk-edges-app template|expression leaky|clean\n");
       return 2;
     }
   leaky = strcmp (argv[2], "leaky") == 0;
@@ -104,12 +137,16 @@ main (int    argc,
   gtk_init ();
   window = gtk_window_new ();
   gtk_window_set_title (GTK_WINDOW (window), "ouro edges");
-  gtk_window_set_child (GTK_WINDOW (window), g_object_new (EDGES_TYPE_PANEL, NULL));
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  if (strcmp (argv[1], "template") == 0)
+    gtk_window_set_child (GTK_WINDOW (window), g_object_new (EDGES_TYPE_PANEL, NULL));
+  else
+    gtk_window_set_child (GTK_WINDOW (window), drop_down_new (window));
   gtk_window_present (GTK_WINDOW (window));
 
+  /* The leaky expression keeps the window: wait for the close, not for
+   * the window to be finalized. */
   g_timeout_add (200, close_window, window);
-  while (window != NULL)
+  while (!closed)
     g_main_context_iteration (NULL, TRUE);
   /* Let GTK finish what closing the window scheduled. */
   for (int i = 0; i < 50 && g_main_context_pending (NULL); i++)
