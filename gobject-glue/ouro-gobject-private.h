@@ -138,6 +138,9 @@ void     ouro_gobject_closures_add_fork_lock (void);
  * finalized (g_cclosure_new (callback, g_object_ref (self), unref)), or
  * NULL. */
 gpointer ouro_gobject_closure_held_object (GClosure *closure);
+/* @closure's refcount, read whole (GLib changes it with a compare-and-swap
+ * of the word that holds it). */
+guint    ouro_gobject_closure_refcount (GClosure *closure);
 /* Called after a handler holding @closure was connected, outside every
  * Ouro lock.  After it, the closure is known until it is finalized, and a
  * node of its own from its second handler on.  Returns FALSE when it
@@ -165,5 +168,22 @@ gboolean ouro_gobject_gtk_controller_is_on (gpointer controller,
  * ouro_collect ()'s clear, outside the registry lock, on the thread that
  * collects: GTK is single-threaded, so that is its main thread. */
 gboolean ouro_gobject_gtk_widget_has_parent (gpointer object);
+
+/* ---- ouro-gobject-templates.c: GTK4 template children ----------------- */
+
+/* From a scan, for a GtkWidget: visits each object GTK's template table
+ * holds for @widget ("template child NAME"). */
+void     ouro_gobject_visit_template_children (GObject      *widget,
+                                               OuroVisitFunc visit,
+                                               gpointer      user_data);
+
+/* ---- ouro-gobject-expressions.c: GtkExpression nodes ------------------ */
+
+/* From a scan, for any GObject: visits the expression a GTK expression
+ * holder (GtkDropDown, the string and numeric sorters, the string and bool
+ * filters) holds ("expression"); nothing until an expression was tracked. */
+void     ouro_gobject_visit_expression_holders (GObject      *object,
+                                                OuroVisitFunc visit,
+                                                gpointer      user_data);
 
 G_END_DECLS

@@ -611,6 +611,83 @@ test_gtk_clean (void)
   run_result_clear (&result);
 }
 
+/* A widget built from a class template: its bound button's handler holds
+ * it.  The panel holds the button twice (as its parent, and in GTK's
+ * template table): both edges are named, and nothing is inconsistent. */
+static void
+test_gtk_template_leaky (void)
+{
+  g_autofree char *app = app_path ("gtk-edges-app");
+  RunResult result;
+
+  if (!gtk_case_can_run ())
+    return;
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "template",
+                                  "leaky", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 3);
+  g_assert_nonnull (strstr (result.err, "EdgesPanel"));
+  g_assert_nonnull (strstr (result.err, "--[template child save]-->"));
+  g_assert_nonnull (strstr (result.err, "--[child widget]-->"));
+  g_assert_nonnull (strstr (result.err, "signal clicked: handler data"));
+  g_assert_null (strstr (result.err, "nconsistent"));
+  run_result_clear (&result);
+}
+
+static void
+test_gtk_template_clean (void)
+{
+  g_autofree char *app = app_path ("gtk-edges-app");
+  RunResult result;
+
+  if (!gtk_case_can_run ())
+    return;
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "template",
+                                  "clean", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "ouro: report at exit of gtk-edges-app"));
+  g_assert_null (strstr (result.err, "EdgesPanel"));
+  g_assert_null (strstr (result.err, "nconsistent"));
+  run_result_clear (&result);
+}
+
+/* A drop-down whose expression holds its window: a garbage cycle of
+ * GObjects and a GtkExpression, found through the preload's interposed
+ * expression constructors. */
+static void
+test_gtk_expression_leaky (void)
+{
+  g_autofree char *app = app_path ("gtk-edges-app");
+  RunResult result;
+
+  if (!gtk_case_can_run ())
+    return;
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "expression",
+                                  "leaky", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 3);
+  g_assert_nonnull (strstr (result.err, "GtkDropDown --[expression]--> "));
+  g_assert_nonnull (strstr (result.err, "GtkCClosureExpression --[expression closure data]--> "));
+  g_assert_nonnull (strstr (result.err, "title=\"ouro edges\""));
+  g_assert_null (strstr (result.err, "nconsistent"));
+  run_result_clear (&result);
+}
+
+static void
+test_gtk_expression_clean (void)
+{
+  g_autofree char *app = app_path ("gtk-edges-app");
+  RunResult result;
+
+  if (!gtk_case_can_run ())
+    return;
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "expression",
+                                  "clean", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "ouro: report at exit of gtk-edges-app"));
+  g_assert_null (strstr (result.err, "GtkCClosureExpression"));
+  g_assert_null (strstr (result.err, "nconsistent"));
+  run_result_clear (&result);
+}
+
 /* ---- stock programs from Debian ---------------------------------------- */
 
 static void
@@ -685,6 +762,10 @@ main (int    argc,
   g_test_add_func ("/run/fatal-signal-forked-child", test_fatal_signal_forked_child);
   g_test_add_func ("/run/gtk-leaky", test_gtk_leaky);
   g_test_add_func ("/run/gtk-clean", test_gtk_clean);
+  g_test_add_func ("/run/gtk-template-leaky", test_gtk_template_leaky);
+  g_test_add_func ("/run/gtk-template-clean", test_gtk_template_clean);
+  g_test_add_func ("/run/gtk-expression-leaky", test_gtk_expression_leaky);
+  g_test_add_func ("/run/gtk-expression-clean", test_gtk_expression_clean);
   g_test_add_func ("/run/stock-gio", test_stock_gio);
   g_test_add_func ("/run/stock-gtk4-demo", test_stock_gtk4_demo);
 

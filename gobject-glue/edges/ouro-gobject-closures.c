@@ -71,8 +71,8 @@ ouro_gobject_closure_held_object (GClosure *closure)
 
 /* GLib changes a closure's refcount with an atomic compare-and-swap of
  * the word that holds it; one load reads it whole. */
-static guint
-closures_refcount (GClosure *closure)
+guint
+ouro_gobject_closure_refcount (GClosure *closure)
 {
   return g_atomic_int_get ((gint *) closure) & 0x7fff;
 }
@@ -82,7 +82,7 @@ closures_refcount (GClosure *closure)
 static guint
 closure_get_refcount (gpointer object)
 {
-  return closures_refcount (object);
+  return ouro_gobject_closure_refcount (object);
 }
 
 static void
@@ -202,7 +202,7 @@ ouro_gobject_closure_visit_handler (GClosure      *closure,
       /* Known: not finalized, and it cannot be before the scan ends. */
       if (entry->tracked)
         ouro_gobject_visit (visit, closure, shared_label, user_data);
-      else if (closures_refcount (closure) == 1
+      else if (ouro_gobject_closure_refcount (closure) == 1
                && ouro_gobject_closure_held_object (closure) == target)
         ouro_gobject_visit (visit, target, label, user_data);
     }

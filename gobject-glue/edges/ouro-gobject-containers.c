@@ -14,7 +14,8 @@
  * is destroyed), and the controllers added with gtk_widget_add_controller
  * (), recorded by ouro-gobject-controllers.c; a window holds its focus
  * widget ("focus widget", a reference too); a GListStore holds its items
- * ("list item").
+ * ("list item").  A widget's template children ("template child NAME")
+ * are read by ouro-gobject-templates.c.
  */
 #include "config.h"
 
@@ -131,6 +132,7 @@ ouro_gobject_visit_containers (GObject      *object,
       for (gpointer child = gtk.first_child (object); child != NULL; child = gtk.next_sibling (child))
         ouro_gobject_visit (visit, child, "child widget", user_data);
       ouro_gobject_visit (visit, gtk.focus_child (object), "focus child", user_data);
+      ouro_gobject_visit_template_children (object, visit, user_data);
       break;
 
     case KIND_LIST_STORE:

@@ -296,6 +296,7 @@ gobject_traverse (gpointer      object,
   ouro_gobject_visit_registered (gobject, visit, user_data);
   ouro_gobject_visit_recorded (gobject, visit, user_data);
   ouro_gobject_visit_containers (gobject, visit, user_data);
+  ouro_gobject_visit_expression_holders (gobject, visit, user_data);
 }
 
 static const char *
