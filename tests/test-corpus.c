@@ -41,9 +41,12 @@ typedef struct {
   guint       item;
 } Feature;
 
-static const Feature template_children = { "template child edges", 2 };
 static const Feature binding_edges = { "GBinding transform data and closure edges", 3 };
-static const Feature expression_edges = { "GtkExpression edges", 4 };
+/* Expressions are followed, but a drop-down with a model hands its
+ * expression to a GtkStringFilter inside a GtkFilterListModel kept in its
+ * private fields: that filter is held from outside, so the cycle is live
+ * and the picker no longer a root of its own. */
+static const Feature dropdown_filter_model = { "GtkDropDown's internal filter model", 4 };
 static const Feature named_holders = { "roots named by their holder", 5 };
 static const Feature own_frames = { "ledger sites in the program's own frames", 7 };
 
@@ -76,11 +79,11 @@ typedef struct {
 } CorpusCase;
 
 static const CorpusCase corpus[] = {
-  /* GTK's table of bound template children holds the button too, unseen:
-   * the button looks held from outside, and the cycle live. */
+  /* GTK's table of bound template children holds the button too: the
+   * edge "template child NAME" counts that reference. */
   { .program = "template-child", .gtk = TRUE, .types = { "NotesEditor" },
     .leaky = {
-      { EXPECT_GARBAGE, "NotesEditor", "template child save_button", &template_children },
+      { EXPECT_GARBAGE, "NotesEditor", "template child save_button", NULL },
     },
     .watch = { "GtkButton" } },
   { .program = "binding-transform", .gtk = TRUE, .types = { "CounterView" },
@@ -99,8 +102,8 @@ static const CorpusCase corpus[] = {
    * the 1000 a report lists: the picker is not among them. */
   { .program = "dropdown-expression", .gtk = TRUE, .types = { "FontPicker" },
     .leaky = {
-      { EXPECT_GARBAGE, "FontPicker", "expression closure data", &expression_edges },
-      { EXPECT_ROOT_SITE, "FontPicker", NULL, NULL },
+      { EXPECT_GARBAGE, "FontPicker", "expression closure data", &dropdown_filter_model },
+      { EXPECT_ROOT_SITE, "FontPicker", NULL, &dropdown_filter_model },
     } },
   { .program = "timeout-source", .gtk = TRUE, .types = { "ClockLabel" },
     .leaky = {
