@@ -15,7 +15,8 @@
  * The suggested weak edge: the first strong edge labelled "signal ..." (a
  * signal handler whose data holds an object: the bound-callback
  * back-reference, which a weak connection fixes without changing
- * ownership); else the first labelled "qdata ..." (an object attached as
+ * ownership) or "binding transform ..." (a GBinding's transform data, the
+ * same back-reference); else the first labelled "qdata ..." (an object attached as
  * data with a reference); else the edge that closes the cycle back onto
  * its canonical member, from the member latest in cycle order.  Plain C
  * owners are usually tracked before what they own, so that is the
@@ -601,7 +602,8 @@ build_edge_preference (const OuroReportEdge *edge)
 {
   if (edge->weak)
     return 0;
-  if (g_str_has_prefix (edge->label, "signal "))
+  if (g_str_has_prefix (edge->label, "signal ")
+      || g_str_has_prefix (edge->label, "binding transform "))
     return 2;
   if (g_str_has_prefix (edge->label, "qdata "))
     return 1;

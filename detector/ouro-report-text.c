@@ -210,6 +210,11 @@ text_append_fix (GString               *out,
                             "connect it with ouro_signal_connect_weak () or "
                             "g_signal_connect_object (), or disconnect it in dispose\n",
                             lead, label, from_type, edge->from, to_type, edge->to);
+  else if (g_str_has_prefix (edge->label, "binding transform "))
+    g_string_append_printf (out, "  %s: the transform data of %s #%u [%s] keeps %s #%u alive; "
+                            "pass it without g_object_unref as destroy notify (hold a "
+                            "GWeakRef), or unbind in dispose\n",
+                            lead, from_type, edge->from, label, to_type, edge->to);
   else if (g_str_has_prefix (edge->label, "qdata "))
     g_string_append_printf (out, "  %s: [%s] of %s #%u keeps %s #%u alive; attach it without "
                             "g_object_unref as destroy notify (hold a GWeakRef), or clear it "
