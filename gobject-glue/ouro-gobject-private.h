@@ -46,6 +46,9 @@ gboolean ouro_gobject_type_is_own    (GType type);
 char    *ouro_gobject_describe       (gpointer object);
 /* After the lock is released, for an object describe saw: its properties. */
 char    *ouro_gobject_describe_late  (gpointer object);
+/* Whether a language binding holds @object through a toggle reference.
+ * Reads GLib's flag only: safe under the registry lock. */
+gboolean ouro_gobject_has_toggle_ref (GObject *object);
 /* Brackets ouro_collect ()'s dispose of @object: describe_late leaves an
  * object being disposed alone. */
 void     ouro_gobject_describe_mark_disposing (GObject  *object,
@@ -155,6 +158,21 @@ void     ouro_gobject_bindings_add_fork_lock (void);
  * was made (GLib has not let go of its transform data).  Takes the
  * bindings lock, after the registry and records locks. */
 gboolean ouro_gobject_binding_holds  (gulong serial);
+
+/* ---- ouro-gobject-holders.c: what holds objects from outside --------- */
+
+/* Installs the core's holder function; called by ouro_gobject_init (). */
+void     ouro_gobject_holders_init   (void);
+/* Names the call returning to an address: "function (file.c:26)",
+ * "function+0x1a (libfoo.so.1)"; a new string.  Called without any Ouro
+ * lock of the glue's held, under the registry lock. */
+typedef char *(*OuroGObjectSymboliseFunc) (guintptr return_address);
+/* Sets how holders name the code that added them (the reference ledger's
+ * symboliser under `ouro run`); NULL: ouro_gobject_symbolise_dladdr (). */
+void     ouro_gobject_holders_set_symbolise_func (OuroGObjectSymboliseFunc func);
+/* The dynamic symbol table's name for it: "function+0x1a (libfoo.so.1)",
+ * or "0x… (libfoo.so.1+0x…)". */
+char    *ouro_gobject_symbolise_dladdr (guintptr return_address);
 
 /* ---- ouro-gobject-containers.c: GTK4 and GIO containers, at run time -- */
 

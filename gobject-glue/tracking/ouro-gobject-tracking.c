@@ -141,6 +141,7 @@ ouro_gobject_init (void)
       g_once_init_leave (&tracking_initialized, 1);
       ouro_gobject_interpose_check ();
       ouro_gobject_own_init ();
+      ouro_gobject_holders_init ();
     }
 }
 
