@@ -54,8 +54,8 @@
  * own calls its _full directly, where no interposer sees its notify.
  *
  * Tracking the binding: GBinding's constructed does not chain up, so
- * ouro_gobject_init ()'s hook never sees one; the interposers call
- * ouro_gobject_track () on the binding they return.  Tracking again is
+ * ouro_gobject_init ()'s hook never sees one; the interposers track the
+ * binding they return, as ouro_gobject_track () would.  Tracking again is
  * harmless (it re-sets the class), so this stays right once bindings are
  * also tracked at creation.
  *
@@ -335,7 +335,9 @@ bindings_record (BindingLink *link,
   GObject *binding = G_OBJECT (link->binding);
   gboolean registered;
 
-  ouro_gobject_track (binding);
+  /* What ouro_gobject_track () does, without its check that the pointer
+   * is a readable object (a system call): GLib just returned it. */
+  ouro_track (binding, ouro_gobject_class ());
   ouro_track (link, &link_class);
 
   pthread_mutex_lock (&bindings_lock);
