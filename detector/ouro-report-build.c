@@ -15,7 +15,8 @@
  * The suggested weak edge: the first strong edge labelled "signal ..." (a
  * signal handler whose data holds an object: the bound-callback
  * back-reference, which a weak connection fixes without changing
- * ownership); else the first labelled "qdata ..." (an object attached as
+ * ownership) or "binding transform ..." (a GBinding's transform data, the
+ * same back-reference); else the first labelled "qdata ..." (an object attached as
  * data with a reference); else the edge that closes the cycle back onto
  * its canonical member, from the member latest in cycle order.  Plain C
  * owners are usually tracked before what they own, so that is the
@@ -47,6 +48,8 @@
 static pthread_mutex_t build_explain_lock = PTHREAD_MUTEX_INITIALIZER;
 static OuroExplainFunc  build_explain_func;
 static gpointer         build_explain_data;
+static OuroExplainFunc  build_holder_func;   /* under build_explain_lock too */
+static gpointer         build_holder_data;
 static OuroOwnFunc      build_own_func;      /* under build_explain_lock too */
 static gpointer         build_own_data;
 
@@ -61,6 +64,8 @@ typedef struct {
   gboolean          truncated;
   OuroExplainFunc   explain_func;   /* as set when the build started */
   gpointer          explain_data;
+  OuroExplainFunc   holder_func;    /* likewise */
+  gpointer          holder_data;
   OuroOwnFunc       own_func;       /* likewise */
   gpointer          own_data;
   guint8           *cycle_own;      /* graph cycle -> has a member of the program's own */
@@ -132,6 +137,26 @@ ouro_set_explain_func (OuroExplainFunc func,
 }
 
 /**
+ * ouro_set_holder_func:
+ * @func: (nullable): called for each object a report shows whose refcount
+ *   is above the references found, or NULL for none
+ * @user_data: passed to @func
+ *
+ * Sets the process's holder function: what reports say holds an object
+ * from outside the tracked ones (ouro_explanation_add_holder ()).  The
+ * GObject glue sets one.  MT safe, as ouro_set_explain_func ().
+ */
+void
+ouro_set_holder_func (OuroExplainFunc func,
+                      gpointer        user_data)
+{
+  pthread_mutex_lock (&build_explain_lock);
+  build_holder_func = func;
+  build_holder_data = func != NULL ? user_data : NULL;
+  pthread_mutex_unlock (&build_explain_lock);
+}
+
+/**
  * ouro_set_own_func:
  * @func: (nullable): says which objects are the program's own, or NULL
  * @user_data: passed to @func
@@ -175,6 +200,22 @@ build_intern_valid (const char *text)
   return interned;
 }
 
+/* Returns @frames (NULL-terminated, or NULL) copied as valid UTF-8. */
+static char **
+build_copy_frames (const char * const *frames)
+{
+  guint n_frames = 0;
+  char **copy;
+
+  while (frames != NULL && frames[n_frames] != NULL)
+    n_frames++;
+  copy = g_new (char *, n_frames + 1);
+  for (guint i = 0; i < n_frames; i++)
+    copy[i] = g_utf8_make_valid (frames[i], -1);
+  copy[n_frames] = NULL;
+  return copy;
+}
+
 /**
  * ouro_explanation_add_site:
  * @explanation: what the explain function was given
@@ -195,7 +236,6 @@ ouro_explanation_add_site (OuroExplanation    *explanation,
                            const char * const *frames)
 {
   OuroReportSite *site;
-  guint n_frames = 0;
 
   g_return_if_fail (explanation != NULL);
   g_return_if_fail (kind != NULL);
@@ -216,24 +256,68 @@ ouro_explanation_add_site (OuroExplanation    *explanation,
   site = &explanation->sites[explanation->n_sites++];
   site->count = count;
   site->kind = build_intern_valid (kind);
-  while (frames != NULL && frames[n_frames] != NULL)
-    n_frames++;
-  site->frames = g_new (char *, n_frames + 1);
-  for (guint i = 0; i < n_frames; i++)
-    site->frames[i] = g_utf8_make_valid (frames[i], -1);
-  site->frames[n_frames] = NULL;
+  site->frames = build_copy_frames (frames);
 }
 
-/* After it: @out holds what the explain function says of its object, and
- * explained_by_ledger is set. */
+/**
+ * ouro_explanation_add_holder:
+ * @explanation: what the holder (or explain) function was given
+ * @count: references it holds; at least 1
+ * @holder: what holds the object ("timeout source (100 ms, default main
+ *   context)"); copied, made valid UTF-8
+ * @note: (nullable): a remark shown under it ("likely leak: ..."); copied
+ * @frames: (nullable) (array zero-terminated=1): where the holder was
+ *   made, innermost first; copied, made valid UTF-8
+ *
+ * Adds one holder of the object being explained.  A report keeps the
+ * first 64 of an object.  Only valid inside the function's call.
+ */
+void
+ouro_explanation_add_holder (OuroExplanation    *explanation,
+                             guint               count,
+                             const char         *holder,
+                             const char         *note,
+                             const char * const *frames)
+{
+  OuroReportHolder *out;
+
+  g_return_if_fail (explanation != NULL);
+  g_return_if_fail (holder != NULL);
+  g_return_if_fail (count > 0);
+
+  if (explanation->n_holders == OURO_REPORT_MAX_SITES)
+    return;
+  if (explanation->n_holders == explanation->holders_allocated)
+    {
+      explanation->holders_allocated = MIN (MAX (explanation->holders_allocated * 2, 2),
+                                            OURO_REPORT_MAX_SITES);
+      explanation->holders = g_renew (OuroReportHolder, explanation->holders,
+                                      explanation->holders_allocated);
+    }
+  out = &explanation->holders[explanation->n_holders++];
+  out->count = count;
+  out->holder = g_utf8_make_valid (holder, -1);
+  out->note = note != NULL ? g_utf8_make_valid (note, -1) : NULL;
+  out->frames = build_copy_frames (frames);
+}
+
+/* After it: @out holds what the explain and holder functions say of its
+ * object; explained_by_ledger is set when there is an explain function. */
 static void
 build_explain (Builder          *builder,
                OuroReportObject *out)
 {
   OuroExplanation explanation = { 0, };
 
-  builder->explain_func (out->object, &explanation, builder->explain_data);
-  out->explained_by_ledger = TRUE;
+  if (builder->explain_func != NULL)
+    {
+      builder->explain_func (out->object, &explanation, builder->explain_data);
+      out->explained_by_ledger = TRUE;
+    }
+  if (builder->holder_func != NULL)
+    builder->holder_func (out->object, &explanation, builder->holder_data);
+  out->holders = explanation.holders;
+  out->n_holders = explanation.n_holders;
   out->sites = explanation.sites;
   out->n_sites = explanation.n_sites;
   out->n_sites_dropped = explanation.n_sites_dropped;
@@ -289,7 +373,8 @@ build_object (Builder          *builder,
   out->explained = graph->nodes[node].visits;
   out->node = node;
   out->own = build_is_own (builder, node);
-  wants_explanation = builder->explain_func != NULL && out->refcount > out->explained;
+  wants_explanation = (builder->explain_func != NULL || builder->holder_func != NULL)
+                      && out->refcount > out->explained;
   if (klass->describe == NULL && !wants_explanation)
     return;
   if (builder->budget == 0)
@@ -601,7 +686,8 @@ build_edge_preference (const OuroReportEdge *edge)
 {
   if (edge->weak)
     return 0;
-  if (g_str_has_prefix (edge->label, "signal "))
+  if (g_str_has_prefix (edge->label, "signal ")
+      || g_str_has_prefix (edge->label, "binding transform "))
     return 2;
   if (g_str_has_prefix (edge->label, "qdata "))
     return 1;
@@ -770,6 +856,8 @@ ouro_report_build (OuroGraph     *graph,
   builder.own_func = build_own_func;
   builder.own_data = build_own_data;
   builder.explain_data = build_explain_data;
+  builder.holder_func = build_holder_func;
+  builder.holder_data = build_holder_data;
   pthread_mutex_unlock (&build_explain_lock);
 
   report->flags = flags;

@@ -53,6 +53,20 @@ json_append_string (GString    *out,
   g_free (valid);
 }
 
+/* Appends ", \"frames\": [...] }": the end of a site or a holder. */
+static void
+json_append_frames (GString     *out,
+                    char *const *frames)
+{
+  g_string_append (out, ", \"frames\": [");
+  for (guint f = 0; frames[f] != NULL; f++)
+    {
+      g_string_append (out, f > 0 ? ", " : " ");
+      json_append_string (out, frames[f]);
+    }
+  g_string_append (out, frames[0] != NULL ? " ] }" : "] }");
+}
+
 /* Appends ", \"references\": {...}" for an object the explain function
  * was asked about; nothing for the others, so reports without an explain
  * function read as they always have. */
@@ -69,18 +83,36 @@ json_append_references (GString                *out,
 
       g_string_append_printf (out, "%s{ \"count\": %u, \"kind\": ", i > 0 ? ", " : " ", site->count);
       json_append_string (out, site->kind);
-      g_string_append (out, ", \"frames\": [");
-      for (guint f = 0; site->frames[f] != NULL; f++)
-        {
-          g_string_append (out, f > 0 ? ", " : " ");
-          json_append_string (out, site->frames[f]);
-        }
-      g_string_append (out, site->frames[0] != NULL ? " ] }" : "] }");
+      json_append_frames (out, site->frames);
     }
   g_string_append_printf (out, "%s], \"n_sites_dropped\": %u, \"n_references_dropped\": %"
                           G_GUINT64_FORMAT " }",
                           object->n_sites > 0 ? " " : "", object->n_sites_dropped,
                           object->n_references_dropped);
+}
+
+/* Appends ", \"held_by\": [...]" for an object with holders; nothing for
+ * the others, so reports without a holder function read as they always
+ * have. */
+static void
+json_append_holders (GString                *out,
+                     const OuroReportObject *object)
+{
+  if (object->n_holders == 0)
+    return;
+  g_string_append (out, ", \"held_by\": [");
+  for (guint i = 0; i < object->n_holders; i++)
+    {
+      const OuroReportHolder *holder = &object->holders[i];
+
+      g_string_append_printf (out, "%s{ \"count\": %u, \"holder\": ", i > 0 ? ", " : " ",
+                              holder->count);
+      json_append_string (out, holder->holder);
+      g_string_append (out, ", \"note\": ");
+      json_append_string (out, holder->note);
+      json_append_frames (out, holder->frames);
+    }
+  g_string_append (out, " ]");
 }
 
 static void
@@ -104,6 +136,7 @@ json_append_object (GString                *out,
    * they always have. */
   if (object->own)
     g_string_append (out, ", \"own\": true");
+  json_append_holders (out, object);
   json_append_references (out, object);
   g_string_append (out, " }");
 }

@@ -365,6 +365,17 @@ load_each_into (Loader              *loader,
   return load_each (loader, array, key, OURO_JSON_OBJECT, load_into_element, &into);
 }
 
+/* After it: *out_frames holds the strings of array @frames, as far as
+ * they loaded (NULL-terminated at every step, for the report to free). */
+static gboolean
+load_frames (Loader              *loader,
+             const OuroJsonValue *frames,
+             char              ***out_frames)
+{
+  *out_frames = g_new0 (char *, ouro_json_array_get_length (frames) + 1);
+  return load_each (loader, frames, "frames", OURO_JSON_STRING, load_frame_element, *out_frames);
+}
+
 /* A LoadFillFunc: a site. */
 static gboolean
 load_site (Loader              *loader,
@@ -382,8 +393,49 @@ load_site (Loader              *loader,
     return load_fail (loader, ouro_json_object_lookup (value, "count"), "count",
                       OURO_REPORT_ERROR_INVALID, "a site holds at least one reference");
 
-  out->frames = g_new0 (char *, ouro_json_array_get_length (frames) + 1);
-  return load_each (loader, frames, "frames", OURO_JSON_STRING, load_frame_element, out->frames);
+  return load_frames (loader, frames, &out->frames);
+}
+
+/* A LoadFillFunc: a holder. */
+static gboolean
+load_holder (Loader              *loader,
+             const OuroJsonValue *value,
+             gpointer             out_item)
+{
+  OuroReportHolder *out = out_item;
+  const OuroJsonValue *frames;
+  const char *holder, *note;
+
+  if (!load_uint (loader, value, "count", &out->count)
+      || !load_string (loader, value, "holder", FALSE, &holder)
+      || !load_string (loader, value, "note", TRUE, &note)
+      || !load_member (loader, value, "frames", OURO_JSON_ARRAY, TRUE, FALSE, &frames))
+    return FALSE;
+  if (out->count == 0)
+    return load_fail (loader, ouro_json_object_lookup (value, "count"), "count",
+                      OURO_REPORT_ERROR_INVALID, "a holder holds at least one reference");
+
+  out->holder = g_strdup (holder);
+  out->note = g_strdup (note);
+  return load_frames (loader, frames, &out->frames);
+}
+
+/* After it (when TRUE): @out holds the holders array @value lists: one to
+ * OURO_REPORT_MAX_SITES of them, as a report writes them. */
+static gboolean
+load_holders (Loader              *loader,
+              const OuroJsonValue *value,
+              OuroReportObject    *out)
+{
+  gsize n_holders = ouro_json_array_get_length (value);
+
+  if (n_holders == 0 || n_holders > OURO_REPORT_MAX_SITES)
+    return load_fail (loader, value, "held_by", OURO_REPORT_ERROR_INVALID,
+                      "%" G_GSIZE_FORMAT " holders: a report lists 1 to %u (or leaves the "
+                      "key out)", n_holders, OURO_REPORT_MAX_SITES);
+  out->holders = g_new0 (OuroReportHolder, n_holders);
+  return load_each_into (loader, value, "held_by", out->holders, sizeof (OuroReportHolder),
+                         &out->n_holders, load_holder);
 }
 
 /* After it (when TRUE): @out holds what "references" object @value says;
@@ -417,7 +469,7 @@ load_object (Loader              *loader,
              gpointer             out_item)
 {
   OuroReportObject *out = out_item;
-  const OuroJsonValue *references;
+  const OuroJsonValue *references, *held_by;
   const char *address, *description;
   char printed[32];
 
@@ -428,7 +480,8 @@ load_object (Loader              *loader,
       || !load_uint (loader, value, "refcount", &out->refcount)
       || !load_uint (loader, value, "explained", &out->explained)
       || !load_optional_boolean (loader, value, "own", &out->own)
-      || !load_member (loader, value, "references", OURO_JSON_OBJECT, FALSE, FALSE, &references))
+      || !load_member (loader, value, "references", OURO_JSON_OBJECT, FALSE, FALSE, &references)
+      || !load_member (loader, value, "held_by", OURO_JSON_ARRAY, FALSE, FALSE, &held_by))
     return FALSE;
 
   out->object = load_parse_address (address);
@@ -437,6 +490,8 @@ load_object (Loader              *loader,
     out->address = g_strdup (address);
   out->description = g_strdup (description);
 
+  if (held_by != NULL && !load_holders (loader, held_by, out))
+    return FALSE;
   if (references != NULL)
     {
       gsize saved = load_enter_key (loader, "references");

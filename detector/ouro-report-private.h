@@ -40,6 +40,17 @@ typedef struct {
   char      **frames;       /* NULL-terminated, innermost first, valid UTF-8 */
 } OuroReportSite;
 
+/* What holds an object from outside the tracked graph, as a holder
+ * function reported it (ouro_explanation_add_holder ()): a main-context
+ * source, a pending task.  Not a reference site: its count is not added
+ * to the sites'. */
+typedef struct {
+  guint       count;        /* references it holds; >= 1 */
+  char       *holder;       /* valid UTF-8: "timeout source (100 ms, default main context)" */
+  char       *note;         /* NULL, or valid UTF-8: "likely leak: ..." */
+  char      **frames;       /* NULL-terminated, innermost first: where it was added */
+} OuroReportHolder;
+
 typedef struct {
   gpointer        object;
   const char     *type_name;    /* interned (a report read from JSON: its strings) */
@@ -57,6 +68,9 @@ typedef struct {
   guint           n_sites;
   guint           n_sites_dropped;     /* sites past OURO_REPORT_MAX_SITES */
   guint64         n_references_dropped; /* their counts, summed */
+  /* What the holder function said (at most OURO_REPORT_MAX_SITES). */
+  OuroReportHolder *holders;
+  guint           n_holders;
 } OuroReportObject;
 
 /* Filled by an explain function through ouro_explanation_add_site (); lives
@@ -67,6 +81,9 @@ struct _OuroExplanation {
   guint           allocated;
   guint           n_sites_dropped;
   guint64         n_references_dropped;
+  OuroReportHolder *holders;    /* [holders_allocated], of which n_holders are used */
+  guint           n_holders;
+  guint           holders_allocated;
 };
 
 /* What a built report keeps of a member or held object past the first

@@ -111,10 +111,64 @@ text_append_identity (GString                *out,
                            object->description);
 }
 
-/* Appends, under the line of an object the explain function was asked
- * about (whose text starts @indent columns in), where its outstanding
- * references were taken, and how many of its refcount no site accounts
- * for.  Nothing for other objects. */
+/* Appends @frames past the first (a line each, "called from ...", at
+ * @indent columns), at most TEXT_MAX_FRAMES in all, then how many more. */
+static void
+text_append_outer_frames (GString     *out,
+                          char *const *frames,
+                          int          indent)
+{
+  guint n_frames = g_strv_length ((char **) frames);
+
+  for (guint f = 1; f < MIN (n_frames, TEXT_MAX_FRAMES); f++)
+    {
+      g_string_append_printf (out, "%*scalled from ", indent, "");
+      text_append_one_line (out, frames[f]);
+      g_string_append_c (out, '\n');
+    }
+  if (n_frames > TEXT_MAX_FRAMES)
+    g_string_append_printf (out, "%*s... %u more %s\n", indent, "",
+                            n_frames - TEXT_MAX_FRAMES,
+                            text_plural (n_frames - TEXT_MAX_FRAMES, "frame", "frames"));
+}
+
+/* Appends, under the line of an object (whose text starts @indent
+ * columns in), what holds it from outside, as the holder function said:
+ * "held by: HOLDER, added at FRAME", further frames, then its note. */
+static void
+text_append_holders (GString                *out,
+                     const OuroReportObject *object,
+                     int                     indent)
+{
+  for (guint i = 0; i < object->n_holders; i++)
+    {
+      const OuroReportHolder *holder = &object->holders[i];
+
+      g_string_append_printf (out, "%*sheld by", indent + 4, "");
+      if (holder->count > 1)
+        g_string_append_printf (out, " (%u references)", holder->count);
+      g_string_append (out, ": ");
+      text_append_one_line (out, holder->holder);
+      if (holder->frames[0] != NULL)
+        {
+          g_string_append (out, ", added at ");
+          text_append_one_line (out, holder->frames[0]);
+        }
+      g_string_append_c (out, '\n');
+      text_append_outer_frames (out, holder->frames, indent + 8);
+      if (holder->note != NULL)
+        {
+          g_string_append_printf (out, "%*s", indent + 6, "");
+          text_append_one_line (out, holder->note);
+          g_string_append_c (out, '\n');
+        }
+    }
+}
+
+/* Appends, under the line of an object (whose text starts @indent columns
+ * in), its holders; then, when the explain function was asked about it,
+ * where its outstanding references were taken, and how many of its
+ * refcount no site accounts for. */
 static void
 text_append_references (GString                *out,
                         const OuroReportObject *object,
@@ -122,6 +176,7 @@ text_append_references (GString                *out,
 {
   guint64 on_record = object->n_references_dropped;
 
+  text_append_holders (out, object, indent);
   if (!object->explained_by_ledger)
     return;
   for (guint i = 0; i < object->n_sites; i++)
@@ -152,16 +207,7 @@ text_append_references (GString                *out,
           text_append_one_line (out, site->frames[0]);
           g_string_append_c (out, '\n');
         }
-      for (guint f = 1; f < MIN (n_frames, TEXT_MAX_FRAMES); f++)
-        {
-          g_string_append_printf (out, "%*scalled from ", indent + 10, "");
-          text_append_one_line (out, site->frames[f]);
-          g_string_append_c (out, '\n');
-        }
-      if (n_frames > TEXT_MAX_FRAMES)
-        g_string_append_printf (out, "%*s... %u more %s\n", indent + 10, "",
-                                n_frames - TEXT_MAX_FRAMES,
-                                text_plural (n_frames - TEXT_MAX_FRAMES, "frame", "frames"));
+      text_append_outer_frames (out, site->frames, indent + 10);
     }
   if (object->n_sites_dropped > 0)
     g_string_append_printf (out, "%*s... and %u more %s (%" G_GUINT64_FORMAT " %s)\n",
@@ -210,6 +256,11 @@ text_append_fix (GString               *out,
                             "connect it with ouro_signal_connect_weak () or "
                             "g_signal_connect_object (), or disconnect it in dispose\n",
                             lead, label, from_type, edge->from, to_type, edge->to);
+  else if (g_str_has_prefix (edge->label, "binding transform "))
+    g_string_append_printf (out, "  %s: the transform data of %s #%u [%s] keeps %s #%u alive; "
+                            "pass it without g_object_unref as destroy notify (hold a "
+                            "GWeakRef), or unbind in dispose\n",
+                            lead, from_type, edge->from, label, to_type, edge->to);
   else if (g_str_has_prefix (edge->label, "qdata "))
     g_string_append_printf (out, "  %s: [%s] of %s #%u keeps %s #%u alive; attach it without "
                             "g_object_unref as destroy notify (hold a GWeakRef), or clear it "

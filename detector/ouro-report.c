@@ -20,6 +20,14 @@ ouro_report_object_clear (OuroReportObject *object)
     g_strfreev (object->sites[i].frames);
   g_clear_pointer (&object->sites, g_free);
   object->n_sites = 0;
+  for (guint i = 0; i < object->n_holders; i++)
+    {
+      g_free (object->holders[i].holder);
+      g_free (object->holders[i].note);
+      g_strfreev (object->holders[i].frames);
+    }
+  g_clear_pointer (&object->holders, g_free);
+  object->n_holders = 0;
 }
 
 const char *

@@ -110,6 +110,18 @@ OURO_AVAILABLE_IN_ALL
 void        ouro_set_explain_func         (OuroExplainFunc func,
                                            gpointer        user_data);
 
+/* Sets (or with NULL, unsets) the process's holder function: called like
+ * the explain function, for the same objects, to say what holds them from
+ * outside the tracked graph (ouro_explanation_add_holder ()); the GObject
+ * glue sets one.  A second hook rather than a second explain function:
+ * the two answer different questions (who holds it now, where its
+ * references were taken), are set by different layers, and a report must
+ * tell "the ledger saw nothing" from "no ledger ran".  MT safe; takes
+ * effect from the next report built. */
+OURO_AVAILABLE_IN_ALL
+void        ouro_set_holder_func          (OuroExplainFunc func,
+                                           gpointer        user_data);
+
 /**
  * OuroOwnFunc:
  * @object: a tracked object
@@ -141,6 +153,21 @@ OURO_AVAILABLE_IN_ALL
 void        ouro_explanation_add_site     (OuroExplanation    *explanation,
                                            guint               count,
                                            const char         *kind,
+                                           const char * const *frames);
+
+/* Adds one holder: something outside the tracked objects that holds
+ * @count references to the object, described by @holder ("timeout source
+ * (100 ms, default main context)"), with an optional @note ("likely leak:
+ * ...") and the @frames where it was added (innermost first,
+ * NULL-terminated, may be NULL); all copied.  Holders are not reference
+ * sites: they say who holds the object, not where the reference was
+ * taken, and their counts are not added to the sites'.  A report keeps
+ * the first 64 of an object. */
+OURO_AVAILABLE_IN_ALL
+void        ouro_explanation_add_holder   (OuroExplanation    *explanation,
+                                           guint               count,
+                                           const char         *holder,
+                                           const char         *note,
                                            const char * const *frames);
 
 /**

@@ -56,6 +56,9 @@ gboolean ouro_gobject_type_is_own    (GType type);
 char    *ouro_gobject_describe       (gpointer object);
 /* After the lock is released, for an object describe saw: its properties. */
 char    *ouro_gobject_describe_late  (gpointer object);
+/* Whether a language binding holds @object through a toggle reference.
+ * Reads GLib's flag only: safe under the registry lock. */
+gboolean ouro_gobject_has_toggle_ref (GObject *object);
 /* Brackets ouro_collect ()'s dispose of @object: describe_late leaves an
  * object being disposed alone. */
 void     ouro_gobject_describe_mark_disposing (GObject  *object,
@@ -82,6 +85,7 @@ typedef enum {
   OURO_RECORD_HANDLER_OBJECT,  /* weak: g_signal_connect_object */
   OURO_RECORD_QDATA,           /* strong: qdata with g_object_unref as destroy notify */
   OURO_RECORD_CONTROLLER,      /* strong: gtk_widget_add_controller */
+  OURO_RECORD_BINDING,         /* strong: what a GBinding's link stands for (id: its serial) */
 } OuroRecordKind;
 
 /* Records that @owner holds @target, checked again at every scan (handler
@@ -94,15 +98,18 @@ void     ouro_gobject_record_add     (GObject        *owner,
                                       gulong          id,
                                       gpointer        target,
                                       const char     *label);
-/* The same for a handler whose caller-made @closure holds @target (see
- * ouro-gobject-closures.c); @shared_label names the handler's reference
- * to the closure when several handlers share it. */
-void     ouro_gobject_record_add_closure (GObject    *owner,
-                                          gulong      id,
-                                          GClosure   *closure,
-                                          gpointer    target,
-                                          const char *label,
-                                          const char *shared_label);
+/* The same for a reference on a caller-made @closure that holds @target
+ * (see ouro-gobject-closures.c): a handler's (@kind
+ * OURO_RECORD_HANDLER_DATA, @id its handler id) or a GBinding's transform
+ * closure (OURO_RECORD_BINDING, @id its serial); @shared_label names the
+ * reference to the closure when several holders share it. */
+void     ouro_gobject_record_add_closure (GObject        *owner,
+                                          OuroRecordKind  kind,
+                                          gulong          id,
+                                          GClosure       *closure,
+                                          gpointer        target,
+                                          const char     *label,
+                                          const char     *shared_label);
 void     ouro_gobject_record_remove  (GObject        *owner,
                                       OuroRecordKind  kind,
                                       gpointer        target);
@@ -156,6 +163,29 @@ void     ouro_gobject_closure_visit_handler (GClosure      *closure,
                                              const char    *shared_label,
                                              OuroVisitFunc  visit,
                                              gpointer       user_data);
+
+/* ---- ouro-gobject-bindings.c: GBindings and what they hold ----------- */
+
+void     ouro_gobject_bindings_add_fork_lock (void);
+/* Whether the binding made with @serial still holds what it held when it
+ * was made (GLib has not let go of its transform data).  Takes the
+ * bindings lock, after the registry and records locks. */
+gboolean ouro_gobject_binding_holds  (gulong serial);
+
+/* ---- ouro-gobject-holders.c: what holds objects from outside --------- */
+
+/* Installs the core's holder function; called by ouro_gobject_init (). */
+void     ouro_gobject_holders_init   (void);
+/* Names the call returning to an address: "function (file.c:26)",
+ * "function+0x1a (libfoo.so.1)"; a new string.  Called without any Ouro
+ * lock of the glue's held, under the registry lock. */
+typedef char *(*OuroGObjectSymboliseFunc) (guintptr return_address);
+/* Sets how holders name the code that added them (the reference ledger's
+ * symboliser under `ouro run`); NULL: ouro_gobject_symbolise_dladdr (). */
+void     ouro_gobject_holders_set_symbolise_func (OuroGObjectSymboliseFunc func);
+/* The dynamic symbol table's name for it: "function+0x1a (libfoo.so.1)",
+ * or "0x… (libfoo.so.1+0x…)". */
+char    *ouro_gobject_symbolise_dladdr (guintptr return_address);
 
 /* ---- ouro-gobject-containers.c: GTK4 and GIO containers, at run time -- */
 

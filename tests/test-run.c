@@ -301,6 +301,23 @@ test_ledger_names_the_extra_reference (void)
   run_result_clear (&result);
 }
 
+/* An object held by a main-context source its own code added: the
+ * report names the source, its interval and that code, and flags it. */
+static void
+test_run_source_leak (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "run", "--", app, "source-leak", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "AppOwner"));
+  g_assert_nonnull (strstr (result.err, "held by: timeout source (250 ms, default main context), "
+                                        "added at app_owner_start_polling"));
+  g_assert_nonnull (strstr (result.err, "likely leak: a source holding its own object"));
+  run_result_clear (&result);
+}
+
 /* ---- reports on SIGUSR1 ------------------------------------------------ */
 
 /* Whether @process is alive (not a zombie): GSubprocess only says once
@@ -753,6 +770,7 @@ main (int    argc,
   g_test_add_func ("/run/options-environment", test_options_environment);
   g_test_add_func ("/run/children", test_children);
   g_test_add_func ("/run/ledger", test_ledger_names_the_extra_reference);
+  g_test_add_func ("/run/source-leak", test_run_source_leak);
   g_test_add_func ("/run/signal-main-loop", test_signal_with_main_loop);
   g_test_add_func ("/run/signal-no-main-loop", test_signal_without_main_loop);
   g_test_add_func ("/run/sigint-main-loop", test_sigint_with_main_loop);

@@ -2,7 +2,7 @@
  * of, recorded as they are made: the table of records by owner, checking
  * them again at every scan, and the real GLib functions behind the
  * interposers (ouro-gobject-signals.c, ouro-gobject-qdata.c,
- * ouro-gobject-controllers.c).
+ * ouro-gobject-controllers.c, ouro-gobject-bindings.c).
  *
  * MT safe: the records of all objects are guarded by one lock, never held
  * while calling into GLib code that could call back here.
@@ -317,6 +317,7 @@ records_remove_index (Records *records,
 }
 
 static void records_add (GObject *owner, const Record *record);
+static gboolean records_still_hold (GObject *object, const Record *record);
 
 void
 ouro_gobject_record_add (GObject        *owner,
@@ -331,14 +332,15 @@ ouro_gobject_record_add (GObject        *owner,
 }
 
 void
-ouro_gobject_record_add_closure (GObject    *owner,
-                                 gulong      id,
-                                 GClosure   *closure,
-                                 gpointer    target,
-                                 const char *label,
-                                 const char *shared_label)
+ouro_gobject_record_add_closure (GObject        *owner,
+                                 OuroRecordKind  kind,
+                                 gulong          id,
+                                 GClosure       *closure,
+                                 gpointer        target,
+                                 const char     *label,
+                                 const char     *shared_label)
 {
-  Record record = { OURO_RECORD_HANDLER_DATA, id, target, label, closure, shared_label };
+  Record record = { kind, id, target, label, closure, shared_label };
 
   records_add (owner, &record);
 }
@@ -387,9 +389,7 @@ records_add (GObject      *owner,
       {
         Record *old = &records->items[i];
         gboolean holds = old->kind == OURO_RECORD_CONTROLLER
-                      || (old->kind == OURO_RECORD_QDATA
-                          ? g_datalist_id_get_data (&owner->qdata, (GQuark) old->id) == old->target
-                          : g_signal_handler_is_connected (owner, old->id));
+                      || records_still_hold (owner, old);
         if (!holds)
           records_remove_index (records, i--);
       }
@@ -495,6 +495,8 @@ records_still_hold (GObject      *object,
       return g_datalist_id_get_data (&object->qdata, (GQuark) record->id) == record->target;
     case OURO_RECORD_CONTROLLER:
       return ouro_gobject_gtk_controller_is_on (record->target, object);
+    case OURO_RECORD_BINDING:
+      return ouro_gobject_binding_holds (record->id);
     default:
       return FALSE;
     }

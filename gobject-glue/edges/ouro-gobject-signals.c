@@ -90,7 +90,8 @@ interpose_record_closure (gpointer    instance,
       || !ouro_gobject_closure_note_handler (closure))
     return;
   shared = g_strconcat ("signal ", signal, ": handler closure", NULL);
-  ouro_gobject_record_add_closure (instance, handler_id, closure, target,
+  ouro_gobject_record_add_closure (instance, OURO_RECORD_HANDLER_DATA, handler_id, closure,
+                                   target,
                                    ouro_gobject_interpose_label (OURO_RECORD_HANDLER_DATA,
                                                                  signal, 0),
                                    g_intern_string (shared));

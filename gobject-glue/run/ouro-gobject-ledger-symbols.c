@@ -465,23 +465,6 @@ symbols_from_dwfl (guintptr address)
 }
 #endif
 
-/* The name of the call returning to @address from the dynamic symbols. */
-static char *
-symbols_from_dladdr (guintptr address)
-{
-  Dl_info info;
-
-  if (dladdr ((gpointer) (address - 1), &info) == 0 || info.dli_fname == NULL)
-    return g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", (guint64) address);
-  if (info.dli_sname != NULL)
-    return g_strdup_printf ("%s+0x%" G_GINT64_MODIFIER "x (%s)", info.dli_sname,
-                            (guint64) (address - (guintptr) info.dli_saddr),
-                            symbols_basename (info.dli_fname));
-  return g_strdup_printf ("0x%" G_GINT64_MODIFIER "x (%s+0x%" G_GINT64_MODIFIER "x)",
-                          (guint64) address, symbols_basename (info.dli_fname),
-                          (guint64) (address - (guintptr) info.dli_fbase));
-}
-
 char *
 ouro_ledger_symbolise (guintptr return_address)
 {
@@ -502,7 +485,7 @@ ouro_ledger_symbolise (guintptr return_address)
       text = symbols_from_dwfl (return_address);
 #endif
       if (text == NULL)
-        text = symbols_from_dladdr (return_address);
+        text = ouro_gobject_symbolise_dladdr (return_address);
       g_hash_table_insert (symbols_cache, GSIZE_TO_POINTER (return_address), text);
       symbols_cache_bytes += strlen (text) + 1 + 3 * sizeof (gpointer);
     }

@@ -1020,6 +1020,8 @@ ouro_ledger_enable (guint    backtrace_depth,
   pthread_mutex_unlock (&ledger_lock);
 
   ouro_set_explain_func (ledger_explain, NULL);
+  /* Holders name the code that added them as the ledger names sites. */
+  ouro_gobject_holders_set_symbolise_func (ouro_ledger_symbolise);
   return TRUE;
 }
 
@@ -1029,6 +1031,7 @@ ouro_ledger_disable (void)
   __atomic_store_n (&ouro_ledger_active, 0, __ATOMIC_SEQ_CST);
   ouro_gobject_set_finalize_hook (NULL);
   ouro_set_explain_func (NULL, NULL);
+  ouro_gobject_holders_set_symbolise_func (NULL);
 
   pthread_mutex_lock (&ledger_lock);
   ledger_depth = 0;

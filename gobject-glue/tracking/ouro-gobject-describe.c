@@ -43,6 +43,12 @@
  * OBJECT_HAS_TOGGLE_REF_FLAG), readable through the public flags API. */
 #define DESCRIBE_TOGGLE_REF_FLAG 0x1
 
+gboolean
+ouro_gobject_has_toggle_ref (GObject *object)
+{
+  return (g_datalist_get_flags (&object->qdata) & DESCRIBE_TOGGLE_REF_FLAG) != 0;
+}
+
 typedef const char *(*DescribeStringGetter) (gpointer object);
 
 /* What describe leaves for describe_late, per object, on the describing
@@ -209,7 +215,7 @@ ouro_gobject_describe (gpointer object)
   widget_name = describe_widget_name (gobject);
   describe_append_name (out, &n_names, "name", widget_name);
 
-  toggled = (g_datalist_get_flags (&gobject->qdata) & DESCRIBE_TOGGLE_REF_FLAG) != 0;
+  toggled = ouro_gobject_has_toggle_ref (gobject);
   floating = g_object_is_floating (gobject);
 
   if (!toggled && n_names < DESCRIBE_MAX_NAMES && !describe_is_disposing (gobject)

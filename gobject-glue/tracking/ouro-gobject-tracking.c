@@ -132,6 +132,7 @@ ouro_gobject_init (void)
       /* Taken after the records lock, as a scan takes them. */
       ouro_gobject_closures_add_fork_lock ();
       ouro_gobject_edges_add_fork_lock ();
+      ouro_gobject_bindings_add_fork_lock ();
       ouro_add_fork_lock (tracking_hole_lock_acquire, tracking_hole_lock_release);
       real_constructed = object_class->constructed;
       real_finalize = object_class->finalize;
@@ -140,6 +141,7 @@ ouro_gobject_init (void)
       g_once_init_leave (&tracking_initialized, 1);
       ouro_gobject_interpose_check ();
       ouro_gobject_own_init ();
+      ouro_gobject_holders_init ();
     }
 }
 
@@ -324,13 +326,18 @@ gobject_unref (gpointer object)
  * widget that still has a parent is left to it: GTK forbids disposing a
  * parented widget (and loops in the parent's dispose after that), and a
  * garbage widget's parent is garbage too (a live one would keep it live),
- * so the parent's dispose unparents it and collect's last unref frees it. */
+ * so the parent's dispose unparents it and collect's last unref frees it.
+ * A GBinding is unbound: that drops its transform data, and its sources'
+ * and targets' weak notifies cannot do it once collect has cleared the
+ * GWeakRef through which they find the binding. */
 static void
 gobject_clear (gpointer object)
 {
   if (ouro_gobject_gtk_widget_has_parent (object))
     return;
   ouro_gobject_describe_mark_disposing (object, TRUE);
+  if (G_IS_BINDING (object))
+    g_binding_unbind (object);
   g_object_run_dispose (object);
   ouro_gobject_drop_recorded_qdata (object);
   ouro_gobject_describe_mark_disposing (object, FALSE);

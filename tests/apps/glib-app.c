@@ -21,6 +21,8 @@
  *   stash   keeps an extra reference to an object in a static (no cycle:
  *           the ledger must say where it was taken) and exits 0
  *   child   runs `sh -c 'echo "LD_PRELOAD=$LD_PRELOAD"'` and exits 0
+ *   source-leak  an owner adds a 250 ms timeout holding itself (never
+ *           removed; no cycle: the report must name the source) and exits 0
  */
 #include <signal.h>
 #include <stdio.h>
@@ -154,6 +156,24 @@ stash_reference (AppOwner *owner)
   app_stashed = g_object_ref (owner);
 }
 
+static gboolean
+app_owner_poll (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* The owner's own code adds the source; not inlined, and not a tail call,
+ * so its frame is the call site. */
+static G_GNUC_NO_INLINE guint
+app_owner_start_polling (AppOwner *self)
+{
+  guint id = g_timeout_add_full (G_PRIORITY_DEFAULT, 250, app_owner_poll, g_object_ref (self),
+                                 g_object_unref);
+
+  g_debug ("polling source %u", id);
+  return id;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -211,6 +231,13 @@ main (int    argc,
       stash_reference (owner);
       g_object_unref (owner);
     }
+  else if (strcmp (mode, "source-leak") == 0)
+    {
+      AppOwner *owner = app_owner_new_clean ();
+
+      app_owner_start_polling (owner);
+      g_object_unref (owner);
+    }
   else if (strcmp (mode, "child") == 0)
     {
       char *argv_child[] = { (char *) "/bin/sh", (char *) "-c",
@@ -227,7 +254,7 @@ main (int    argc,
   else
     {
       fprintf (stderr, "usage: glib-app cycle|clean|status|loop|busy|killable-loop|"
-                       "killable-busy|fork-kill|stash|child\n");
+                       "killable-busy|fork-kill|stash|source-leak|child\n");
       return 2;
     }
   return 0;
