@@ -194,12 +194,37 @@ ouro_explanation_add_site (OuroExplanation    *explanation,
                            const char         *kind,
                            const char * const *frames)
 {
+  ouro_explanation_add_site_full (explanation, count, kind, frames, -1);
+}
+
+/**
+ * ouro_explanation_add_site_full:
+ * @explanation: what the explain function was given
+ * @count: references taken at this site and not yet released; at least 1
+ * @kind: how they were taken ("new", "ref", "ref_sink")
+ * @frames: (nullable) (array zero-terminated=1): symbolised call frames,
+ *   innermost first; copied, made valid UTF-8
+ * @program_frame: the index in @frames of the innermost frame in the
+ *   program's own code, or -1 when none is (or it is not known)
+ *
+ * As ouro_explanation_add_site (), for a site taken inside a library on
+ * the program's behalf: the report names @frames[@program_frame] and shows
+ * the frames inside it as the way the reference was taken.
+ */
+void
+ouro_explanation_add_site_full (OuroExplanation    *explanation,
+                                guint               count,
+                                const char         *kind,
+                                const char * const *frames,
+                                gint                program_frame)
+{
   OuroReportSite *site;
   guint n_frames = 0;
 
   g_return_if_fail (explanation != NULL);
   g_return_if_fail (kind != NULL);
   g_return_if_fail (count > 0);
+  g_return_if_fail (program_frame >= -1);
 
   if (explanation->n_sites == OURO_REPORT_MAX_SITES)
     {
@@ -222,6 +247,7 @@ ouro_explanation_add_site (OuroExplanation    *explanation,
   for (guint i = 0; i < n_frames; i++)
     site->frames[i] = g_utf8_make_valid (frames[i], -1);
   site->frames[n_frames] = NULL;
+  site->program_frame = program_frame < (gint) n_frames ? program_frame : -1;
 }
 
 /* After it: @out holds what the explain function says of its object, and

@@ -75,7 +75,10 @@ json_append_references (GString                *out,
           g_string_append (out, f > 0 ? ", " : " ");
           json_append_string (out, site->frames[f]);
         }
-      g_string_append (out, site->frames[0] != NULL ? " ] }" : "] }");
+      g_string_append (out, site->frames[0] != NULL ? " ]" : "]");
+      if (site->program_frame >= 0)
+        g_string_append_printf (out, ", \"program_frame\": %d", site->program_frame);
+      g_string_append (out, " }");
     }
   g_string_append_printf (out, "%s], \"n_sites_dropped\": %u, \"n_references_dropped\": %"
                           G_GUINT64_FORMAT " }",

@@ -7,8 +7,12 @@
  * The interposers (ouro-gobject-ledger-interpose.c) turn every
  * g_object_new, g_object_ref, g_object_ref_sink and g_object_unref that
  * reaches them into an event: object, call site (the caller's return
- * address, or a stack of N frames), the caller's stack frame (its CFA), and
- * a stamp (the ledger clock, kind, flags).  Events go to a buffer per
+ * address; when the caller is a library, the stack out to the innermost
+ * frame in the program's code; with backtrace=N a stack of N frames), the
+ * caller's stack frame (its CFA), and a stamp (the ledger clock, kind,
+ * flags).  A site's innermost frame stays the library's, which the
+ * pairing policy (R3, R4) goes by; reports name the program's frame
+ * (ouro_ledger_dup_sites ()).  Events go to a buffer per
  * thread; a ref followed at once by an unref of the same object from the
  * same frame cancels there (R0 below), so temporary references never leave
  * the thread.  Buffers are applied, under the ledger lock, to a table of
@@ -724,15 +728,17 @@ ledger_thread_exit (gpointer data)
 }
 
 /* Requires the lock.  After it: @buffer's frames can take a stack of the
- * session's depth after what they hold. */
+ * session's depth (with return addresses, a stack out to the program's
+ * frame) after what they hold. */
 static void
 ledger_buffer_reserve_frames (OuroLedgerBuffer *buffer)
 {
-  guint needed = buffer->n_frames + ledger_depth + 1;
+  guint depth = ledger_depth > 1 ? ledger_depth : OURO_LEDGER_ATTRIBUTE_DEPTH;
+  guint needed = buffer->n_frames + depth + 1;
 
   if (needed <= buffer->frames_capacity)
     return;
-  buffer->frames_capacity = MAX (needed, (ledger_depth + 1) * OURO_LEDGER_BUFFER_EVENTS / 4);
+  buffer->frames_capacity = MAX (needed, (depth + 1) * OURO_LEDGER_BUFFER_EVENTS / 4);
   buffer->frames = g_renew (guintptr, buffer->frames, buffer->frames_capacity);
 }
 
@@ -1148,6 +1154,7 @@ ouro_ledger_dup_sites (gpointer object)
 
       site->count = from->count;
       site->kind = ledger_kind_names[from->kind];
+      site->program_frame = ouro_ledger_find_program_frame (from->frames, from->n_frames);
       site->frames = g_new0 (char *, from->n_frames + 1);
       for (guint f = 0; f < from->n_frames; f++)
         site->frames[f] = ouro_ledger_symbolise (from->frames[f]);
@@ -1170,8 +1177,8 @@ ledger_explain (gpointer         object,
     {
       const OuroLedgerSite *site = sites->pdata[i];
 
-      ouro_explanation_add_site (explanation, site->count, site->kind,
-                                 (const char * const *) site->frames);
+      ouro_explanation_add_site_full (explanation, site->count, site->kind,
+                                      (const char * const *) site->frames, site->program_frame);
     }
   g_clear_pointer (&sites, g_ptr_array_unref);
 }
