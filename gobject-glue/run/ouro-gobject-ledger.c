@@ -306,10 +306,26 @@ table_find (gpointer object)
     }
 }
 
+/* Entries with this many record slots or more (a power of two) keep,
+ * after their records, a count of their records per bucket of (thread,
+ * frame), as many buckets as slots: the frame_mask bloom filter is full
+ * long before that, and an unref from a frame that holds none of an
+ * object's thousands of records (GTK's shared objects: display, font
+ * map, style) would otherwise scan them all (R1, R2). */
+#define LEDGER_FRAME_COUNTS_MIN 64
+
+/* The bytes of a records array of @capacity slots, counts included. */
+static inline gsize
+entry_records_bytes (guint capacity)
+{
+  return capacity * sizeof (LedgerRecord)
+       + (capacity >= LEDGER_FRAME_COUNTS_MIN ? capacity * sizeof (guint32) : 0);
+}
+
 static void
 entry_free_records (LedgerEntry *entry)
 {
-  ledger_record_bytes -= entry->capacity * sizeof (LedgerRecord);
+  ledger_record_bytes -= entry_records_bytes (entry->capacity);
   ledger_n_records -= entry->n;
   if (entry->n > 0)
     ledger_n_objects--;
@@ -419,6 +435,38 @@ module_bit (guint16 module)
   return 1u << (module & 31);
 }
 
+/* The bucket of (@thread, @frame) among @capacity (a power of two). */
+static inline guint
+frame_bucket (guint32  thread,
+              guintptr frame,
+              guint    capacity)
+{
+  return (guint) (((((guint64) frame >> 3) ^ thread) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+                  >> (65 - g_bit_storage (capacity)));
+}
+
+/* @entry's counts of records per frame bucket, or NULL when it is too
+ * small to keep them. */
+static inline guint32 *
+entry_frame_counts (LedgerEntry *entry)
+{
+  return entry->capacity >= LEDGER_FRAME_COUNTS_MIN
+         ? (guint32 *) &entry->records[entry->capacity] : NULL;
+}
+
+/* Adds @delta to the count of @record's frame bucket, when @entry keeps
+ * counts. */
+static inline void
+entry_count_frame (LedgerEntry        *entry,
+                   const LedgerRecord *record,
+                   gint                delta)
+{
+  guint32 *counts = entry_frame_counts (entry);
+
+  if (counts != NULL)
+    counts[frame_bucket (record->thread, record->frame, entry->capacity)] += delta;
+}
+
 /* After it: @entry has room for one more record after its last. */
 static void
 entry_reserve (LedgerEntry *entry)
@@ -436,9 +484,16 @@ entry_reserve (LedgerEntry *entry)
     }
   /* Most objects hold one record (their creation) for most of their life. */
   capacity = MAX (1, entry->capacity * 2);
-  entry->records = g_renew (LedgerRecord, entry->records, capacity);
-  ledger_record_bytes += (capacity - entry->capacity) * sizeof (LedgerRecord);
+  entry->records = g_realloc (entry->records, entry_records_bytes (capacity));
+  ledger_record_bytes += entry_records_bytes (capacity) - entry_records_bytes (entry->capacity);
   entry->capacity = capacity;
+  if (entry_frame_counts (entry) != NULL)
+    {
+      /* The counts moved past the new slots: counted again. */
+      memset (entry_frame_counts (entry), 0, capacity * sizeof (guint32));
+      for (guint i = entry->head; i < entry->head + entry->n; i++)
+        entry_count_frame (entry, &entry->records[i], 1);
+    }
 }
 
 /* After it: @record is @entry's newest, or its oldest when @first. */
@@ -466,6 +521,7 @@ entry_push (LedgerEntry        *entry,
   ledger_n_records++;
   entry->frame_mask |= frame_bit (record->thread, record->frame);
   entry->module_mask |= module_bit (record->module);
+  entry_count_frame (entry, record, 1);
 }
 
 /* After it: the record at @index (of entry->records) is gone, the others
@@ -477,6 +533,7 @@ entry_remove (LedgerEntry *entry,
   guint before = index - entry->head;
   guint after = entry->head + entry->n - 1 - index;
 
+  entry_count_frame (entry, &entry->records[index], -1);
   if (before < after)
     {
       memmove (&entry->records[entry->head + 1], &entry->records[entry->head],
@@ -511,21 +568,19 @@ entry_release (LedgerEntry *entry,
                guint16      module)
 {
   guint end = entry->head + entry->n, chosen = G_MAXUINT;
+  const guint32 *counts = entry_frame_counts (entry);
 
-  if ((entry->frame_mask & frame_bit (thread, frame)) != 0)
-    for (guint i = entry->head; i < end; i++)
+  /* Creations go in front of every other record (entry_push ()), so the
+   * first record from this frame is the creation when there is one (R1),
+   * else the oldest (R2). */
+  if ((entry->frame_mask & frame_bit (thread, frame)) != 0
+      && (counts == NULL || counts[frame_bucket (thread, frame, entry->capacity)] > 0))
+    for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
       {
         const LedgerRecord *record = &entry->records[i];
 
-        if (record->clock > clock || record->thread != thread || record->frame != frame)
-          continue;
-        if (record->kind == OURO_LEDGER_NEW)
-          {
-            chosen = i;                                 /* R1 */
-            break;
-          }
-        if (chosen == G_MAXUINT)
-          chosen = i;                                   /* R2 */
+        if (record->clock <= clock && record->thread == thread && record->frame == frame)
+          chosen = i;                                   /* R1, R2 */
       }
   if (chosen == G_MAXUINT && (module & OURO_LEDGER_MODULE_GLIB) != 0)
     for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
@@ -555,7 +610,9 @@ entry_sink_floating (LedgerEntry        *entry,
     if (entry->records[i].kind == OURO_LEDGER_NEW
         && (entry->records[i].flags & OURO_LEDGER_FLAG_FLOATING) != 0)
       {
+        entry_count_frame (entry, &entry->records[i], -1);
         entry->records[i] = *record;
+        entry_count_frame (entry, record, 1);
         entry->frame_mask |= frame_bit (record->thread, record->frame);
         entry->module_mask |= module_bit (record->module);
         return TRUE;
