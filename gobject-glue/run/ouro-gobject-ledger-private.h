@@ -208,6 +208,9 @@ guint    ouro_ledger_capture          (guintptr *frames,
 #define OURO_LEDGER_MODULE_PROGRAM 0x4000
 guint16  ouro_ledger_module_of        (guintptr address);
 void     ouro_ledger_modules_reset    (void);
+/* The module map's lock, for the ledger's fork handlers only. */
+void     ouro_ledger_modules_lock     (void);
+void     ouro_ledger_modules_unlock   (void);
 gsize    ouro_ledger_modules_get_memory_size (void);
 
 /* Whether the call that returns to @address is the program's own code (as

@@ -466,6 +466,18 @@ ouro_ledger_find_program_frame (const guintptr *frames,
 }
 
 void
+ouro_ledger_modules_lock (void)
+{
+  pthread_mutex_lock (&modules_lock);
+}
+
+void
+ouro_ledger_modules_unlock (void)
+{
+  pthread_mutex_unlock (&modules_lock);
+}
+
+void
 ouro_ledger_modules_reset (void)
 {
   pthread_mutex_lock (&modules_lock);

@@ -128,8 +128,10 @@
  * MT safe.  One mutex, the ledger lock, guards the table, the records, the
  * stacks, the list of buffers and the counters; buffers follow the
  * protocol above.  Lock order: the registry lock, then the ledger lock,
- * then the symbol lock is never nested (symbolising happens after the
- * ledger lock is released).  Nothing here calls GLib's object functions
+ * then the module map's lock (ouro-gobject-ledger-symbols.c; the
+ * interposers also take it alone, to tell whether a caller is the
+ * program's code); the symbol lock is never nested (symbolising happens
+ * after the ledger lock is released).  Nothing here calls GLib's object functions
  * with the ledger lock held, so it never re-enters itself.  A signal
  * handler must not call g_object_ref (it is not async-signal-safe anyway).
  * fork (): the child keeps only the forking thread's buffer.
@@ -957,15 +959,20 @@ out:
 
 /* ---- process-wide setup ----------------------------------------------- */
 
+/* The module map's lock is taken here, in the lock order, rather than by
+ * a fork handler of its own, whose place among the handlers would decide
+ * the order. */
 static void
 ledger_fork_prepare (void)
 {
   pthread_mutex_lock (&ledger_lock);
+  ouro_ledger_modules_lock ();
 }
 
 static void
 ledger_fork_parent (void)
 {
+  ouro_ledger_modules_unlock ();
   pthread_mutex_unlock (&ledger_lock);
 }
 
@@ -988,6 +995,7 @@ ledger_fork_child (void)
       && syscall (__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0)
     ledger_go_strong ();
 #endif
+  ouro_ledger_modules_unlock ();
   pthread_mutex_unlock (&ledger_lock);
 }
 
