@@ -235,11 +235,36 @@ ouro_explanation_add_site (OuroExplanation    *explanation,
                            const char         *kind,
                            const char * const *frames)
 {
+  ouro_explanation_add_site_full (explanation, count, kind, frames, -1);
+}
+
+/**
+ * ouro_explanation_add_site_full:
+ * @explanation: what the explain function was given
+ * @count: references taken at this site and not yet released; at least 1
+ * @kind: how they were taken ("new", "ref", "ref_sink")
+ * @frames: (nullable) (array zero-terminated=1): symbolised call frames,
+ *   innermost first; copied, made valid UTF-8
+ * @program_frame: the index in @frames of the innermost frame in the
+ *   program's own code, or -1 when none is (or it is not known)
+ *
+ * As ouro_explanation_add_site (), for a site taken inside a library on
+ * the program's behalf: the report names @frames[@program_frame] and shows
+ * the frames inside it as the way the reference was taken.
+ */
+void
+ouro_explanation_add_site_full (OuroExplanation    *explanation,
+                                guint               count,
+                                const char         *kind,
+                                const char * const *frames,
+                                gint                program_frame)
+{
   OuroReportSite *site;
 
   g_return_if_fail (explanation != NULL);
   g_return_if_fail (kind != NULL);
   g_return_if_fail (count > 0);
+  g_return_if_fail (program_frame >= -1);
 
   if (explanation->n_sites == OURO_REPORT_MAX_SITES)
     {
@@ -257,6 +282,7 @@ ouro_explanation_add_site (OuroExplanation    *explanation,
   site->count = count;
   site->kind = build_intern_valid (kind);
   site->frames = build_copy_frames (frames);
+  site->program_frame = program_frame < (gint) g_strv_length (site->frames) ? program_frame : -1;
 }
 
 /**

@@ -53,7 +53,7 @@ json_append_string (GString    *out,
   g_free (valid);
 }
 
-/* Appends ", \"frames\": [...] }": the end of a site or a holder. */
+/* Appends ", \"frames\": [...]" to a site or a holder. */
 static void
 json_append_frames (GString     *out,
                     char *const *frames)
@@ -64,7 +64,7 @@ json_append_frames (GString     *out,
       g_string_append (out, f > 0 ? ", " : " ");
       json_append_string (out, frames[f]);
     }
-  g_string_append (out, frames[0] != NULL ? " ] }" : "] }");
+  g_string_append (out, frames[0] != NULL ? " ]" : "]");
 }
 
 /* Appends ", \"references\": {...}" for an object the explain function
@@ -84,6 +84,9 @@ json_append_references (GString                *out,
       g_string_append_printf (out, "%s{ \"count\": %u, \"kind\": ", i > 0 ? ", " : " ", site->count);
       json_append_string (out, site->kind);
       json_append_frames (out, site->frames);
+      if (site->program_frame >= 0)
+        g_string_append_printf (out, ", \"program_frame\": %d", site->program_frame);
+      g_string_append (out, " }");
     }
   g_string_append_printf (out, "%s], \"n_sites_dropped\": %u, \"n_references_dropped\": %"
                           G_GUINT64_FORMAT " }",
@@ -111,6 +114,7 @@ json_append_holders (GString                *out,
       g_string_append (out, ", \"note\": ");
       json_append_string (out, holder->note);
       json_append_frames (out, holder->frames);
+      g_string_append (out, " }");
     }
   g_string_append (out, " ]");
 }

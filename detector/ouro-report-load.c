@@ -383,16 +383,33 @@ load_site (Loader              *loader,
            gpointer             out_item)
 {
   OuroReportSite *out = out_item;
-  const OuroJsonValue *frames;
+  const OuroJsonValue *frames, *program_frame;
+  gsize n_frames;
 
+  out->program_frame = -1;
   if (!load_uint (loader, value, "count", &out->count)
       || !load_report_string (loader, value, "kind", &out->kind)
-      || !load_member (loader, value, "frames", OURO_JSON_ARRAY, TRUE, FALSE, &frames))
+      || !load_member (loader, value, "frames", OURO_JSON_ARRAY, TRUE, FALSE, &frames)
+      || !load_member (loader, value, "program_frame", OURO_JSON_INTEGER, FALSE, FALSE,
+                       &program_frame))
     return FALSE;
   if (out->count == 0)
     return load_fail (loader, ouro_json_object_lookup (value, "count"), "count",
                       OURO_REPORT_ERROR_INVALID, "a site holds at least one reference");
 
+  n_frames = ouro_json_array_get_length (frames);
+  /* Optional: reports written before it was there name frames[0]. */
+  if (program_frame != NULL)
+    {
+      guint64 index = 0;
+
+      if (n_frames == 0 || !load_integer (loader, value, "program_frame", n_frames - 1, &index))
+        return n_frames == 0
+               ? load_fail (loader, program_frame, "program_frame", OURO_REPORT_ERROR_INVALID,
+                            "a site without frames has no program frame")
+               : FALSE;
+      out->program_frame = (gint) index;
+    }
   return load_frames (loader, frames, &out->frames);
 }
 

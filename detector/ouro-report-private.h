@@ -38,6 +38,8 @@ typedef struct {
   const char *kind;         /* interned ("new", "ref", ...); in a report read
                                from JSON, owned by the report's strings */
   char      **frames;       /* NULL-terminated, innermost first, valid UTF-8 */
+  gint        program_frame;  /* index in frames of the innermost frame in the
+                                 program's own code; -1: none, or not known */
 } OuroReportSite;
 
 /* What holds an object from outside the tracked graph, as a holder

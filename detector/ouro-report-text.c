@@ -165,6 +165,54 @@ text_append_holders (GString                *out,
     }
 }
 
+/* Appends, under a site's first line (which showed @site's frame @named
+ * and, when @named is past 0, the one inside it), the rest of its
+ * @n_frames frames in call order, at most TEXT_MAX_FRAMES in all: the
+ * library frames the program's frame called through, inward ("via"), down
+ * to the innermost, where the reference was taken (kept when the middle
+ * is left out), then the named frame's callers ("called from"). */
+static void
+text_append_site_frames (GString              *out,
+                         const OuroReportSite *site,
+                         guint                 n_frames,
+                         guint                 named,
+                         int                   indent)
+{
+  guint budget = n_frames == 0 ? 0 : TEXT_MAX_FRAMES - (named > 0 ? 2 : 1);
+  guint n_inward = named > 1 ? named - 1 : 0;   /* frames named - 2 to 0 */
+  guint n_outward = n_frames > named ? n_frames - named - 1 : 0;
+  guint n_shown_outward;
+
+  for (guint i = 0; i < n_inward; i++)
+    {
+      guint f = named - 2 - i;
+
+      if (n_inward > budget && i == budget - 1)
+        {
+          /* Too deep: the middle goes, the innermost frame stays. */
+          g_string_append_printf (out, "%*svia ... %u more %s\n", indent, "", n_inward - budget,
+                                  text_plural (n_inward - budget, "frame", "frames"));
+          f = 0;
+        }
+      g_string_append_printf (out, "%*svia ", indent, "");
+      text_append_one_line (out, site->frames[f]);
+      g_string_append_c (out, '\n');
+      if (f == 0)
+        break;
+    }
+  budget -= MIN (budget, n_inward);
+  n_shown_outward = MIN (budget, n_outward);
+  for (guint i = 0; i < n_shown_outward; i++)
+    {
+      g_string_append_printf (out, "%*scalled from ", indent, "");
+      text_append_one_line (out, site->frames[named + 1 + i]);
+      g_string_append_c (out, '\n');
+    }
+  if (n_outward > n_shown_outward)
+    g_string_append_printf (out, "%*s... %u more %s\n", indent, "", n_outward - n_shown_outward,
+                            text_plural (n_outward - n_shown_outward, "frame", "frames"));
+}
+
 /* Appends, under the line of an object (whose text starts @indent columns
  * in), its holders; then, when the explain function was asked about it,
  * where its outstanding references were taken, and how many of its
@@ -196,6 +244,10 @@ text_append_references (GString                *out,
     {
       const OuroReportSite *site = &object->sites[i];
       guint n_frames = g_strv_length (site->frames);
+      /* The frame named: the innermost in the program's code, when one is
+       * (a reference a library took on the program's behalf). */
+      guint named = site->program_frame > 0 && (guint) site->program_frame < n_frames
+                    ? (guint) site->program_frame : 0;
 
       g_string_append_printf (out, "%*s%u ", indent + 6, "", site->count);
       text_append_one_line (out, site->kind);
@@ -204,10 +256,15 @@ text_append_references (GString                *out,
       else
         {
           g_string_append (out, " at ");
-          text_append_one_line (out, site->frames[0]);
+          text_append_one_line (out, site->frames[named]);
+          if (named > 0)
+            {
+              g_string_append (out, " via ");
+              text_append_one_line (out, site->frames[named - 1]);
+            }
           g_string_append_c (out, '\n');
         }
-      text_append_outer_frames (out, site->frames, indent + 10);
+      text_append_site_frames (out, site, n_frames, named, indent + 10);
     }
   if (object->n_sites_dropped > 0)
     g_string_append_printf (out, "%*s... and %u more %s (%" G_GUINT64_FORMAT " %s)\n",

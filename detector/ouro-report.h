@@ -154,6 +154,15 @@ void        ouro_explanation_add_site     (OuroExplanation    *explanation,
                                            guint               count,
                                            const char         *kind,
                                            const char * const *frames);
+/* The same, saying which of @frames is the innermost in the program's own
+ * code (@program_frame, an index; -1 when none is): reports name that
+ * frame, with the library frames inside it as context. */
+OURO_AVAILABLE_IN_ALL
+void        ouro_explanation_add_site_full (OuroExplanation    *explanation,
+                                            guint               count,
+                                            const char         *kind,
+                                            const char * const *frames,
+                                            gint                program_frame);
 
 /* Adds one holder: something outside the tracked objects that holds
  * @count references to the object, described by @holder ("timeout source

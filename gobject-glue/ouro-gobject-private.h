@@ -49,6 +49,10 @@ void     ouro_gobject_own_init       (void);
 /* Whether @type was registered by the program (main executable, or a
  * library outside the system's library directories). */
 gboolean ouro_gobject_type_is_own    (GType type);
+/* Whether @path (an absolute file name) is in the system's library
+ * directories (/lib, /lib64, /usr/lib, /usr/lib64 and under them): code
+ * there is never the program's; a library elsewhere is. */
+gboolean ouro_gobject_path_is_system (const char *path);
 
 /* ---- ouro-gobject-describe.c ------------------------------------------ */
 

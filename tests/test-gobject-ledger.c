@@ -6,7 +6,10 @@
  * across threads (live ones, whose buffers are frozen and applied, and
  * exiting ones), after an address is reused, with stacks of N frames, with
  * the ledger off, and inside a real ouro_scan () report; references
- * another library takes (libgio) are seen, libgobject's own are not.
+ * another library takes (libgio) are seen, libgobject's own are not, and
+ * one a library takes on the program's behalf (g_list_store_append,
+ * g_ptr_array_copy) is attributed to the program's function that called
+ * it, with the library's frame as context.
  *
  * The executable is linked with export_dynamic, as the other glue tests,
  * so that its g_object_ref is the one every library calls; helpers whose
@@ -103,6 +106,8 @@ void ledger_chain_1 (GObject *object);
 void ledger_chain_2 (GObject *object);
 void ledger_chain_3 (GObject *object);
 void ledger_chain_4 (GObject *object);
+void ledger_store_append (GListStore *store, GObject *object);
+GPtrArray *ledger_copy_refs (GPtrArray *array);
 
 G_GNUC_NO_INLINE GObject *
 ledger_make_object (void)
@@ -283,6 +288,27 @@ print_sites (GPtrArray *sites)
 
       g_test_message ("  %u %s at %s", site->count, site->kind, frames);
     }
+}
+
+/* The program's function whose call makes a library take a reference:
+ * libgio's g_list_store_append calls g_object_ref through its PLT. */
+G_GNUC_NO_INLINE void
+ledger_store_append (GListStore *store,
+                     GObject    *object)
+{
+  g_list_store_append (store, object);
+  ledger_test_sink_touch ();
+}
+
+/* libglib calls the copy function it is given: the interposed
+ * g_object_ref, called from g_ptr_array_copy. */
+G_GNUC_NO_INLINE GPtrArray *
+ledger_copy_refs (GPtrArray *array)
+{
+  GPtrArray *copy = g_ptr_array_copy (array, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+
+  ledger_test_sink_touch ();
+  return copy;
 }
 
 /* ---- the classic cases ------------------------------------------------ */
@@ -480,9 +506,10 @@ test_ref_sink (void)
 }
 
 /* Another library's references are seen (libgio calls g_object_ref
- * through its PLT) and released by the GSequence's destroy notify in
- * libglib (R3); libgobject's own (a GValue holding the object) are not
- * seen, and are left unattributed. */
+ * through its PLT), attributed to the program's function that called the
+ * library, and released by the GSequence's destroy notify in libglib (R3);
+ * libgobject's own (a GValue holding the object) are not seen, and are
+ * left unattributed. */
 static void
 test_other_libraries (void)
 {
@@ -496,7 +523,7 @@ test_other_libraries (void)
   ledger_on (1);
   object = ledger_make_object ();
   store = g_list_store_new (G_TYPE_OBJECT);
-  g_list_store_append (store, object);
+  ledger_store_append (store, object);
   g_value_init (&value, G_TYPE_OBJECT);
   g_value_set_object (&value, object);
   g_assert_cmpuint (refcount_of (object), ==, 3);
@@ -504,10 +531,19 @@ test_other_libraries (void)
   held = ouro_ledger_dup_sites (object);
   print_sites (held);
   g_assert_cmpuint (count_records (held), ==, 2);
-  g_assert_nonnull (find_site (held, "new", "ledger_make_object"));
+  site = find_site (held, "new", "ledger_make_object");
+  g_assert_nonnull (site);
+  g_assert_null (site->frames[1]);
+  g_assert_cmpint (site->program_frame, ==, 0);
+  /* Taken inside libgio on the program's behalf: the innermost frame is
+   * libgio's (the pairing policy goes by it), the site's program frame
+   * the program's function that called it, and nothing further out. */
   site = find_site (held, "ref", "g_list_store_append");
   g_assert_nonnull (site);
   g_assert_nonnull (strstr (site->frames[0], "libgio-2.0.so"));
+  g_assert_cmpint (site->program_frame, ==, 1);
+  g_assert_cmpuint (g_strv_length (site->frames), ==, 2);
+  g_assert_true (frame_names (site->frames[1], "ledger_store_append"));
 
   g_value_unset (&value);
   g_object_unref (store);
@@ -517,6 +553,41 @@ test_other_libraries (void)
   g_assert_cmpuint (released->len, ==, 1);
   g_assert_nonnull (find_site (released, "new", "ledger_make_object"));
   g_object_unref (object);
+  ouro_ledger_disable ();
+}
+
+/* In a report, the program's line is the site and the library's frame is
+ * how the reference was taken. */
+static void
+test_library_ref_in_report (void)
+{
+  g_autoptr(OuroReport) report = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  GPtrArray *array, *copy;
+  GObject *object;
+
+  ledger_on (1);
+  object = g_object_new (G_TYPE_OBJECT, NULL);
+  array = g_ptr_array_new ();
+  g_ptr_array_add (array, object);
+  copy = ledger_copy_refs (array);
+  g_ptr_array_unref (array);
+  g_object_unref (object);
+  g_assert_cmpuint (refcount_of (object), ==, 1);
+
+  report = ouro_scan (OURO_SCAN_LIVE_SUMMARY);
+  text = ouro_report_to_text (report);
+  json = ouro_report_to_json (report);
+  g_test_message ("%s", text);
+  g_assert_true (g_regex_match_simple ("1 ref at ledger_copy_refs[ +].* via g_ptr_array_copy[ +]",
+                                          text, 0, 0));
+  g_assert_true (g_regex_match_simple ("\"frames\": \\[ \"g_ptr_array_copy[^\"]*\", "
+                                          "\"ledger_copy_refs[^\"]*\" \\], \"program_frame\": 1",
+                                          json, 0, 0));
+
+  g_ptr_array_set_free_func (copy, g_object_unref);
+  g_ptr_array_unref (copy);
   ouro_ledger_disable ();
 }
 
@@ -858,6 +929,7 @@ test_backtrace_depth (void)
   g_assert_cmpuint (g_strv_length (site->frames), ==, 4);
   for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
     g_assert_true (frame_names (site->frames[i], chain[i]));
+  g_assert_cmpint (site->program_frame, ==, 0);
   site = find_site (sites, "new", "test_backtrace_depth");
   g_assert_nonnull (site);
   g_assert_cmpuint (g_strv_length (site->frames), >=, 2);
@@ -1024,6 +1096,7 @@ main (int    argc,
   g_test_add_func ("/gobject-ledger/clear-object-in-dispose", test_clear_object_in_dispose);
   g_test_add_func ("/gobject-ledger/ref-sink", test_ref_sink);
   g_test_add_func ("/gobject-ledger/other-libraries", test_other_libraries);
+  g_test_add_func ("/gobject-ledger/library-ref-in-report", test_library_ref_in_report);
   g_test_add_func ("/gobject-ledger/threads-apply", test_threads_apply);
   g_test_add_func ("/gobject-ledger/threads-stress", test_threads_stress);
   g_test_add_func ("/gobject-ledger/address-reuse", test_address_reuse);

@@ -311,8 +311,12 @@ explain_everything (gpointer         object,
 {
   TestNode *node = object;
   const char *frames[] = { "take (\"odd\" \\ \x01 \xe2\x82\xac.c:1)", "caller (x.c:2)", NULL };
+  const char *library[] = { "lib_take+0x1a (libx.so.1)", "lib_api+0x2 (libx.so.1)",
+                            "app_call (app.c:3)", "main (app.c:9)", NULL };
 
   ouro_explanation_add_site (explanation, node->refcount, "ref", frames);
+  /* Taken in a library on the program's behalf: its program frame. */
+  ouro_explanation_add_site_full (explanation, 1, "new", library, 2);
   if (strcmp (node->name, "busy") == 0)
     for (guint i = 0; i < 70; i++)
       ouro_explanation_add_site (explanation, 1, "new", NULL);
@@ -542,6 +546,18 @@ static const Fault faults[] = {
   { "\"explained\":1},{\"address\":\"0x20\"",
     "\"explained\":1,\"held_by\":[{\"count\":1,\"holder\":\"h\",\"frames\":[]}]},{\"address\":\"0x20\"",
     OURO_REPORT_ERROR_INVALID, "cycles[0].members[0].held_by[0]: required key \"note\" is missing" },
+  { "\"explained\":1},{\"address\":\"0x20\"",
+    "\"explained\":1,\"references\":{\"sites\":[{\"count\":1,\"kind\":\"ref\",\"frames\":[\"a\",\"b\"],"
+    "\"program_frame\":2}],\"n_sites_dropped\":0,\"n_references_dropped\":0}},{\"address\":\"0x20\"",
+    OURO_REPORT_ERROR_INVALID, "cycles[0].members[0].references.sites[0].program_frame: 2 is out of range (0 to 1)" },
+  { "\"explained\":1},{\"address\":\"0x20\"",
+    "\"explained\":1,\"references\":{\"sites\":[{\"count\":1,\"kind\":\"ref\",\"frames\":[],"
+    "\"program_frame\":0}],\"n_sites_dropped\":0,\"n_references_dropped\":0}},{\"address\":\"0x20\"",
+    OURO_REPORT_ERROR_INVALID, "cycles[0].members[0].references.sites[0].program_frame: a site without frames has no program frame" },
+  { "\"explained\":1},{\"address\":\"0x20\"",
+    "\"explained\":1,\"references\":{\"sites\":[{\"count\":1,\"kind\":\"ref\",\"frames\":[\"a\"],"
+    "\"program_frame\":\"0\"}],\"n_sites_dropped\":0,\"n_references_dropped\":0}},{\"address\":\"0x20\"",
+    OURO_REPORT_ERROR_INVALID, "cycles[0].members[0].references.sites[0].program_frame: expected an integer, found a string" },
   { "\"explained\":1},{\"address\":\"0x20\"",
     "\"explained\":1,\"references\":{\"sites\":[]}},{\"address\":\"0x20\"",
     OURO_REPORT_ERROR_INVALID, "cycles[0].members[0].references: required key \"n_sites_dropped\" is missing" },

@@ -12,6 +12,17 @@
  * stack frame cancels it in place: the temporary ref/unref pair costs a
  * few stores and never reaches the shared table.
  *
+ * Where a reference was taken, for a person: the caller's return address
+ * when the caller is the program's own code (a lookup in a direct-mapped
+ * cache, ouro_ledger_program_cached ()), which is what the program's own
+ * calls cost.  When the caller is a library (GTK taking a reference on
+ * the program's behalf, in gtk_widget_set_parent or g_list_store_append),
+ * a short stack (OURO_LEDGER_ATTRIBUTE_DEPTH frames) is captured and kept
+ * out to the innermost frame in the program's code, so that the report
+ * names the program's line and shows the library frames as context; with
+ * no program frame that near, the return address alone.  backtrace=N
+ * keeps N frames for every reference instead.
+ *
  * The buffer protocol, owner side: set busy, re-check that no applier has
  * frozen the buffer, write, clear busy.  With membarrier registered (no
  * OURO_LEDGER_ACTIVE_STRONG) the store that sets busy needs only a
@@ -345,12 +356,32 @@ ledger_stamp (guint kind_flags)
        | kind_flags;
 }
 
+/* Fills @frames with the stack from @site (a return address outside the
+ * program's code) out to the innermost frame in the program's code, and
+ * returns how many: 0 when no program frame is within
+ * OURO_LEDGER_ATTRIBUTE_DEPTH frames (the site alone will do). */
+static inline guint
+ledger_capture_to_program (guintptr *frames,
+                           guintptr  site)
+{
+  guint n = ouro_ledger_capture (frames, OURO_LEDGER_ATTRIBUTE_DEPTH, site);
+  gint program;
+
+  /* Without the caller's frame first (a tail call hid it), the stack
+   * would not say where the reference was taken. */
+  if (n < 2 || frames[0] != site)
+    return 0;
+  program = ouro_ledger_find_program_frame (frames, n);
+  return program > 0 ? (guint) program + 1 : 0;
+}
+
 /* Records a call of @kind_flags on @object by the caller at @site, whose
  * frame is @frame, whatever the ledger's mode (@active): a stack when it
- * keeps more than the return address (not for unrefs: only outstanding
- * references are shown), a full fence when membarrier is not there.  Out
- * of line, so that the interposers stay a branch and a jump when the
- * ledger is off. */
+ * keeps more than the return address, or, keeping the return address, when
+ * @site is not the program's code and a program frame is near enough (not
+ * for unrefs: only outstanding references are shown), a full fence when
+ * membarrier is not there.  Out of line, so that the interposers stay a
+ * branch and a jump when the ledger is off. */
 static G_GNUC_NO_INLINE LEDGER_SECTION void
 ledger_note_any (gpointer object,
                  guint    kind_flags,
@@ -363,10 +394,23 @@ ledger_note_any (gpointer object,
   OuroLedgerEvent event = { object, site, frame, 0 };
   OuroLedgerBuffer *buffer;
 
-  if (depth > 1 && (kind_flags & OURO_LEDGER_KIND_MASK) != OURO_LEDGER_UNREF)
+  G_STATIC_ASSERT (OURO_LEDGER_ATTRIBUTE_DEPTH <= OURO_LEDGER_MAX_DEPTH);
+  if ((kind_flags & OURO_LEDGER_KIND_MASK) != OURO_LEDGER_UNREF)
     {
-      n_frames = ouro_ledger_capture (frames, depth, site);
-      kind_flags |= OURO_LEDGER_FLAG_STACK;
+      if (depth > 1)
+        {
+          n_frames = ouro_ledger_capture (frames, depth, site);
+          kind_flags |= OURO_LEDGER_FLAG_STACK;
+        }
+      else if (!ouro_ledger_is_program (site))
+        {
+          /* Taken in a library on the program's behalf: the program's
+           * line that led there is the site, the library's frames its
+           * context. */
+          n_frames = ledger_capture_to_program (frames, site);
+          if (n_frames > 0)
+            kind_flags |= OURO_LEDGER_FLAG_STACK;
+        }
     }
   event.stamp = ledger_stamp (kind_flags);
 
@@ -385,9 +429,10 @@ ledger_note_any (gpointer object,
 
 /* Records a creation, ref or ref_sink (@kind_flags) of @object by the
  * caller at @site, whose frame is @frame.  The fast path (return
- * addresses, membarrier: @active is 1) is inlined into the interposers,
- * whose disabled path stays a load, a branch and a jump (the compiler
- * keeps this path's frame out of it). */
+ * addresses, membarrier: @active is 1, and a caller the program cache
+ * knows as the program's code) is inlined into the interposers, whose
+ * disabled path stays a load, a branch and a jump (the compiler keeps
+ * this path's frame out of it). */
 LEDGER_INLINE void
 ledger_note_take (gpointer object,
                   guint    kind_flags,
@@ -397,8 +442,9 @@ ledger_note_take (gpointer object,
 {
   guint64 stamp;
   OuroLedgerBuffer *buffer;
+  gboolean own;
 
-  if (active != 1)
+  if (active != 1 || !ouro_ledger_program_cached (site, &own) || !own)
     {
       ledger_note_any (object, kind_flags, site, frame, active);
       return;

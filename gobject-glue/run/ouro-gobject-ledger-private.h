@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 
 /* Frames a site keeps at the most (OURO_OPTIONS backtrace=N). */
 #define OURO_LEDGER_MAX_DEPTH 64
+/* With return addresses (backtrace=1), frames looked at for the program's
+ * own code when a library took the reference (ouro-gobject-ledger-interpose.c). */
+#define OURO_LEDGER_ATTRIBUTE_DEPTH 16
 
 #define OURO_LEDGER_ERROR (ouro_ledger_error_quark ())
 typedef enum {
@@ -28,8 +31,11 @@ typedef enum {
 GQuark     ouro_ledger_error_quark   (void);
 
 /* Starts recording, with @backtrace_depth frames per site (1: the caller's
- * return address only; more: a libunwind stack, or glibc's backtrace ()
- * without libunwind).  Calls ouro_gobject_init () (the ledger learns of
+ * return address, or, when the caller is not the program's code, the
+ * stack out to the innermost program frame within
+ * OURO_LEDGER_ATTRIBUTE_DEPTH; more: a stack of that many frames for every
+ * reference).  Stacks come from libunwind, or glibc's backtrace () without
+ * it.  Calls ouro_gobject_init () (the ledger learns of
  * finalizations from its hook) and makes the ledger the process's explain
  * function (ouro_set_explain_func ()).  Idempotent for the same depth.
  * Returns FALSE with @error set when the depth is out of range, when the
@@ -54,6 +60,8 @@ typedef struct {
   guint        count;    /* references taken there and not released */
   const char  *kind;     /* "new", "ref" or "ref_sink" (static) */
   char       **frames;   /* symbolised, innermost first, NULL-terminated */
+  gint         program_frame;  /* index in frames of the innermost frame in the
+                                  program's own code; -1: none there */
 } OuroLedgerSite;
 
 void       ouro_ledger_site_free     (OuroLedgerSite *site);
@@ -190,14 +198,51 @@ guint    ouro_ledger_capture          (guintptr *frames,
                                        guintptr  return_address);
 /* The module (executable or shared library) @address lies in: a small
  * number, the same for every address of one module, with
- * OURO_LEDGER_MODULE_GLIB set for libglib-2.0 and libgobject-2.0, 0 when
- * unknown.  Reads
- * /proc/self/maps, never the dynamic loader's lock.  The caller holds the
- * ledger lock (which guards the module map), as for the two after it. */
-#define OURO_LEDGER_MODULE_GLIB 0x8000
+ * OURO_LEDGER_MODULE_GLIB set for libglib-2.0 and libgobject-2.0 and
+ * OURO_LEDGER_MODULE_PROGRAM for the program's code (the main executable,
+ * or a library outside /lib, /lib64, /usr/lib, /usr/lib64; never Ouro's
+ * own module), 0 when unknown.  Reads /proc/self/maps, never the dynamic
+ * loader's lock.  Takes the module map's lock, as the functions after it
+ * do: call them alone or under the ledger lock. */
+#define OURO_LEDGER_MODULE_GLIB    0x8000
+#define OURO_LEDGER_MODULE_PROGRAM 0x4000
 guint16  ouro_ledger_module_of        (guintptr address);
 void     ouro_ledger_modules_reset    (void);
+/* The module map's lock, for the ledger's fork handlers only. */
+void     ouro_ledger_modules_lock     (void);
+void     ouro_ledger_modules_unlock   (void);
 gsize    ouro_ledger_modules_get_memory_size (void);
+
+/* Whether the call that returns to @address is the program's own code (as
+ * OURO_LEDGER_MODULE_PROGRAM says; never the ledger's own frames).  A
+ * lock-free cache lookup when the address was asked before. */
+gboolean ouro_ledger_is_program       (guintptr address);
+/* The index of the innermost of @n_frames @frames (innermost first) that
+ * is the program's code, or -1 when none is. */
+gint     ouro_ledger_find_program_frame (const guintptr *frames,
+                                         guint           n_frames);
+
+/* Return address -> whether it is the program's code, direct-mapped:
+ * ouro-gobject-ledger-symbols.c fills it, the interposers read it. */
+#define OURO_LEDGER_PROGRAM_CACHE_BITS 12
+extern guintptr ouro_ledger_program_cache[1 << OURO_LEDGER_PROGRAM_CACHE_BITS];
+
+/* Sets *@own and returns TRUE when the cache knows @address; FALSE when
+ * only ouro_ledger_is_program () can tell.  Inlined into the interposers:
+ * a multiply, a load and a compare. */
+static inline gboolean
+ouro_ledger_program_cached (guintptr  address,
+                            gboolean *own)
+{
+  const guintptr own_bit = (guintptr) 1 << (sizeof (guintptr) * 8 - 1);
+  guint slot = (guint) (((guint64) address * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> (64 - OURO_LEDGER_PROGRAM_CACHE_BITS));
+  guintptr cached = __atomic_load_n (&ouro_ledger_program_cache[slot], __ATOMIC_RELAXED);
+
+  if (address == 0 || (cached & ~own_bit) != address)
+    return FALSE;
+  *own = (cached & own_bit) != 0;
+  return TRUE;
+}
 /* "function (file.c:71)", "function+0x1a (libfoo.so.1)" or "0x… (libfoo.so.1+0x…)"
  * for the call that returns to @return_address: a new string.  Takes its
  * own lock; never call it with the ledger lock held. */

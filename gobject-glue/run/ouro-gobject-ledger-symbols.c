@@ -11,10 +11,15 @@
  *    __tls_get_addr (see capture_tls_get_addr_intercepted ()), glibc's
  *    backtrace ().  Both unwind from DWARF CFI: no frame pointers needed.
  *  - modules: a map of the executable mappings of /proc/self/maps, read
- *    again (at most once a second) when an address falls outside it; the
- *    caller holds the ledger lock.  It never takes the dynamic loader's
- *    lock, which a thread in dlopen () holds while a constructor may call
- *    g_object_ref.
+ *    again (at most once a second) when an address falls outside it, under
+ *    its own lock (taken alone, or under the ledger lock, never the other
+ *    way round).  It never takes the dynamic loader's lock, which a thread
+ *    in dlopen () holds while a constructor may call g_object_ref.
+ *  - program code: whether a return address is the program's (the main
+ *    executable, or a library outside the system's directories, as for
+ *    the program's own types in ouro-gobject-own.c), from the module map,
+ *    remembered in a direct-mapped cache that the interposers read without
+ *    a lock (one word per entry, relaxed atomics).
  *  - symbols: elfutils' libdwfl over this process (function, file:line
  *    from the debug info), falling back to dladdr () (exported function +
  *    offset, library); a cache by address; its own lock, taken alone.
@@ -244,12 +249,57 @@ typedef struct {
   guint16  module;
 } ModuleRange;
 
-static GArray     *modules_ranges;     /* ModuleRange, by start; under the ledger lock */
-static GHashTable *modules_ids;        /* path -> id; under the ledger lock */
-static gint64      modules_read_time;
+static pthread_mutex_t modules_lock = PTHREAD_MUTEX_INITIALIZER;
+static GArray     *modules_ranges;     /* ModuleRange, by start; under modules_lock */
+static GHashTable *modules_ids;        /* path -> id; under modules_lock */
+static gint64      modules_read_time;  /* under modules_lock */
 
-/* After it: modules_ranges holds the executable mappings of the process
- * now, each with the id of its file (ids of files seen before kept). */
+/* Return address -> program code or not, for ouro_ledger_is_program ():
+ * the address with PROGRAM_CACHE_OWN set when it is the program's, 0 when
+ * empty.  User-space addresses leave the top bit free.  Written under
+ * modules_lock, read without it; a slot is one word, so a reader sees an
+ * old answer or a new one, and either is the answer for its address. */
+#define PROGRAM_CACHE_BITS OURO_LEDGER_PROGRAM_CACHE_BITS
+#define PROGRAM_CACHE_OWN  ((guintptr) 1 << (sizeof (guintptr) * 8 - 1))
+guintptr ouro_ledger_program_cache[1 << PROGRAM_CACHE_BITS];
+
+static inline guint
+program_cache_slot (guintptr address)
+{
+  return (guint) (((guint64) address * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+                  >> (64 - PROGRAM_CACHE_BITS));
+}
+
+/* Requires modules_lock.  After it: the cache knows nothing (the map it
+ * was filled from changed). */
+static void
+program_cache_clear (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (ouro_ledger_program_cache); i++)
+    __atomic_store_n (&ouro_ledger_program_cache[i], 0, __ATOMIC_RELAXED);
+}
+
+/* Whether the file at @path mapped at [@start, @end) is the program's
+ * code: the main executable (whose entry point it holds, wherever it is
+ * installed) or a library outside the system's directories, but never
+ * Ouro's own module (the preload, wherever it is built). */
+static gboolean
+modules_is_program (const char *path,
+                    guintptr    start,
+                    guintptr    end)
+{
+  guintptr entry = (guintptr) getauxval (AT_ENTRY);
+
+  if (capture_own_start < end && start < capture_own_end)
+    return FALSE;
+  if (entry >= start && entry < end)
+    return TRUE;
+  return path[0] == '/' && !ouro_gobject_path_is_system (path);
+}
+
+/* Requires modules_lock.  After it: modules_ranges holds the executable
+ * mappings of the process now, each with the id of its file (ids of files
+ * seen before kept), and the program cache is empty. */
 static void
 modules_read (void)
 {
@@ -257,6 +307,7 @@ modules_read (void)
   char line[4096];
 
   modules_read_time = g_get_monotonic_time ();
+  program_cache_clear ();
   if (modules_ids == NULL)
     modules_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (modules_ranges == NULL)
@@ -286,10 +337,12 @@ modules_read (void)
           const char *name = symbols_basename (path);
           guint number = g_hash_table_size (modules_ids) + 1;
 
-          if (number >= OURO_LEDGER_MODULE_GLIB)
+          if (number >= OURO_LEDGER_MODULE_PROGRAM)
             continue;
           if (g_str_has_prefix (name, "libglib-2.0.so") || g_str_has_prefix (name, "libgobject-2.0.so"))
             number |= OURO_LEDGER_MODULE_GLIB;
+          else if (modules_is_program (path, start, end))
+            number |= OURO_LEDGER_MODULE_PROGRAM;
           id = GUINT_TO_POINTER (number);
           g_hash_table_insert (modules_ids, g_strdup (path), id);
         }
@@ -301,6 +354,7 @@ modules_read (void)
   fclose (maps);
 }
 
+/* Requires modules_lock. */
 static guint16
 modules_search (guintptr address)
 {
@@ -322,8 +376,9 @@ modules_search (guintptr address)
   return 0;
 }
 
-guint16
-ouro_ledger_module_of (guintptr address)
+/* Requires modules_lock. */
+static guint16
+modules_lookup (guintptr address)
 {
   guint16 module;
 
@@ -338,18 +393,111 @@ ouro_ledger_module_of (guintptr address)
   return module;
 }
 
+guint16
+ouro_ledger_module_of (guintptr address)
+{
+  guint16 module;
+
+  pthread_mutex_lock (&modules_lock);
+  module = modules_lookup (address);
+  pthread_mutex_unlock (&modules_lock);
+  return module;
+}
+
+/* Requires modules_lock.  Whether @address is the program's code, from
+ * the cache or the map; remembers the answer when the map knows the
+ * address (an unknown one may be a library loaded since: asked again). */
+static gboolean
+program_lookup (guintptr address)
+{
+  guintptr *slot = &ouro_ledger_program_cache[program_cache_slot (address)];
+  guintptr cached = __atomic_load_n (slot, __ATOMIC_RELAXED);
+  guint16 module;
+  gboolean own;
+
+  if (address != 0 && (cached & ~PROGRAM_CACHE_OWN) == address)
+    return (cached & PROGRAM_CACHE_OWN) != 0;
+  module = modules_lookup (address);
+  /* The ledger's own frames are in the test programs' executables. */
+  own = (module & OURO_LEDGER_MODULE_PROGRAM) != 0 && !capture_is_own (address);
+  if (module != 0 && (address & PROGRAM_CACHE_OWN) == 0)
+    __atomic_store_n (slot, address | (own ? PROGRAM_CACHE_OWN : 0), __ATOMIC_RELAXED);
+  return own;
+}
+
+gboolean
+ouro_ledger_is_program (guintptr address)
+{
+  gboolean own;
+
+  if (ouro_ledger_program_cached (address, &own))
+    return own;
+  pthread_mutex_lock (&modules_lock);
+  own = program_lookup (address);
+  pthread_mutex_unlock (&modules_lock);
+  return own;
+}
+
+gint
+ouro_ledger_find_program_frame (const guintptr *frames,
+                                guint           n_frames)
+{
+  gboolean locked = FALSE;
+  gint found = -1;
+
+  for (guint i = 0; i < n_frames && found < 0; i++)
+    {
+      gboolean own;
+
+      if (!ouro_ledger_program_cached (frames[i], &own))
+        {
+          /* Stacks share most of their frames: one lock for the misses. */
+          if (!locked)
+            pthread_mutex_lock (&modules_lock);
+          locked = TRUE;
+          own = program_lookup (frames[i]);
+        }
+      if (own)
+        found = (gint) i;
+    }
+  if (locked)
+    pthread_mutex_unlock (&modules_lock);
+  return found;
+}
+
+void
+ouro_ledger_modules_lock (void)
+{
+  pthread_mutex_lock (&modules_lock);
+}
+
+void
+ouro_ledger_modules_unlock (void)
+{
+  pthread_mutex_unlock (&modules_lock);
+}
+
 void
 ouro_ledger_modules_reset (void)
 {
+  pthread_mutex_lock (&modules_lock);
   g_clear_pointer (&modules_ranges, g_array_unref);
   g_clear_pointer (&modules_ids, g_hash_table_unref);
+  program_cache_clear ();
+  pthread_mutex_unlock (&modules_lock);
 }
 
 gsize
 ouro_ledger_modules_get_memory_size (void)
 {
-  return (modules_ranges != NULL ? modules_ranges->len * sizeof (ModuleRange) : 0)
-       + (modules_ids != NULL ? g_hash_table_size (modules_ids) * 64 : 0);
+  gsize bytes;
+
+  pthread_mutex_lock (&modules_lock);
+  bytes = (modules_ranges != NULL ? modules_ranges->len * sizeof (ModuleRange) : 0)
+        + (modules_ids != NULL ? g_hash_table_size (modules_ids) * 64 : 0)
+        + sizeof ouro_ledger_program_cache;
+  pthread_mutex_unlock (&modules_lock);
+  return bytes;
 }
 
 /* ---- symbols ---------------------------------------------------------- */

@@ -7,8 +7,12 @@
  * The interposers (ouro-gobject-ledger-interpose.c) turn every
  * g_object_new, g_object_ref, g_object_ref_sink and g_object_unref that
  * reaches them into an event: object, call site (the caller's return
- * address, or a stack of N frames), the caller's stack frame (its CFA), and
- * a stamp (the ledger clock, kind, flags).  Events go to a buffer per
+ * address; when the caller is a library, the stack out to the innermost
+ * frame in the program's code; with backtrace=N a stack of N frames), the
+ * caller's stack frame (its CFA), and a stamp (the ledger clock, kind,
+ * flags).  A site's innermost frame stays the library's, which the
+ * pairing policy (R3, R4) goes by; reports name the program's frame
+ * (ouro_ledger_dup_sites ()).  Events go to a buffer per
  * thread; a ref followed at once by an unref of the same object from the
  * same frame cancels there (R0 below), so temporary references never leave
  * the thread.  Buffers are applied, under the ledger lock, to a table of
@@ -124,8 +128,10 @@
  * MT safe.  One mutex, the ledger lock, guards the table, the records, the
  * stacks, the list of buffers and the counters; buffers follow the
  * protocol above.  Lock order: the registry lock, then the ledger lock,
- * then the symbol lock is never nested (symbolising happens after the
- * ledger lock is released).  Nothing here calls GLib's object functions
+ * then the module map's lock (ouro-gobject-ledger-symbols.c; the
+ * interposers also take it alone, to tell whether a caller is the
+ * program's code); the symbol lock is never nested (symbolising happens
+ * after the ledger lock is released).  Nothing here calls GLib's object functions
  * with the ledger lock held, so it never re-enters itself.  A signal
  * handler must not call g_object_ref (it is not async-signal-safe anyway).
  * fork (): the child keeps only the forking thread's buffer.
@@ -302,10 +308,26 @@ table_find (gpointer object)
     }
 }
 
+/* Entries with this many record slots or more (a power of two) keep,
+ * after their records, a count of their records per bucket of (thread,
+ * frame), as many buckets as slots: the frame_mask bloom filter is full
+ * long before that, and an unref from a frame that holds none of an
+ * object's thousands of records (GTK's shared objects: display, font
+ * map, style) would otherwise scan them all (R1, R2). */
+#define LEDGER_FRAME_COUNTS_MIN 64
+
+/* The bytes of a records array of @capacity slots, counts included. */
+static inline gsize
+entry_records_bytes (guint capacity)
+{
+  return capacity * sizeof (LedgerRecord)
+       + (capacity >= LEDGER_FRAME_COUNTS_MIN ? capacity * sizeof (guint32) : 0);
+}
+
 static void
 entry_free_records (LedgerEntry *entry)
 {
-  ledger_record_bytes -= entry->capacity * sizeof (LedgerRecord);
+  ledger_record_bytes -= entry_records_bytes (entry->capacity);
   ledger_n_records -= entry->n;
   if (entry->n > 0)
     ledger_n_objects--;
@@ -415,6 +437,38 @@ module_bit (guint16 module)
   return 1u << (module & 31);
 }
 
+/* The bucket of (@thread, @frame) among @capacity (a power of two). */
+static inline guint
+frame_bucket (guint32  thread,
+              guintptr frame,
+              guint    capacity)
+{
+  return (guint) (((((guint64) frame >> 3) ^ thread) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+                  >> (65 - g_bit_storage (capacity)));
+}
+
+/* @entry's counts of records per frame bucket, or NULL when it is too
+ * small to keep them. */
+static inline guint32 *
+entry_frame_counts (LedgerEntry *entry)
+{
+  return entry->capacity >= LEDGER_FRAME_COUNTS_MIN
+         ? (guint32 *) &entry->records[entry->capacity] : NULL;
+}
+
+/* Adds @delta to the count of @record's frame bucket, when @entry keeps
+ * counts. */
+static inline void
+entry_count_frame (LedgerEntry        *entry,
+                   const LedgerRecord *record,
+                   gint                delta)
+{
+  guint32 *counts = entry_frame_counts (entry);
+
+  if (counts != NULL)
+    counts[frame_bucket (record->thread, record->frame, entry->capacity)] += delta;
+}
+
 /* After it: @entry has room for one more record after its last. */
 static void
 entry_reserve (LedgerEntry *entry)
@@ -432,9 +486,16 @@ entry_reserve (LedgerEntry *entry)
     }
   /* Most objects hold one record (their creation) for most of their life. */
   capacity = MAX (1, entry->capacity * 2);
-  entry->records = g_renew (LedgerRecord, entry->records, capacity);
-  ledger_record_bytes += (capacity - entry->capacity) * sizeof (LedgerRecord);
+  entry->records = g_realloc (entry->records, entry_records_bytes (capacity));
+  ledger_record_bytes += entry_records_bytes (capacity) - entry_records_bytes (entry->capacity);
   entry->capacity = capacity;
+  if (entry_frame_counts (entry) != NULL)
+    {
+      /* The counts moved past the new slots: counted again. */
+      memset (entry_frame_counts (entry), 0, capacity * sizeof (guint32));
+      for (guint i = entry->head; i < entry->head + entry->n; i++)
+        entry_count_frame (entry, &entry->records[i], 1);
+    }
 }
 
 /* After it: @record is @entry's newest, or its oldest when @first. */
@@ -462,6 +523,7 @@ entry_push (LedgerEntry        *entry,
   ledger_n_records++;
   entry->frame_mask |= frame_bit (record->thread, record->frame);
   entry->module_mask |= module_bit (record->module);
+  entry_count_frame (entry, record, 1);
 }
 
 /* After it: the record at @index (of entry->records) is gone, the others
@@ -473,6 +535,7 @@ entry_remove (LedgerEntry *entry,
   guint before = index - entry->head;
   guint after = entry->head + entry->n - 1 - index;
 
+  entry_count_frame (entry, &entry->records[index], -1);
   if (before < after)
     {
       memmove (&entry->records[entry->head + 1], &entry->records[entry->head],
@@ -507,21 +570,19 @@ entry_release (LedgerEntry *entry,
                guint16      module)
 {
   guint end = entry->head + entry->n, chosen = G_MAXUINT;
+  const guint32 *counts = entry_frame_counts (entry);
 
-  if ((entry->frame_mask & frame_bit (thread, frame)) != 0)
-    for (guint i = entry->head; i < end; i++)
+  /* Creations go in front of every other record (entry_push ()), so the
+   * first record from this frame is the creation when there is one (R1),
+   * else the oldest (R2). */
+  if ((entry->frame_mask & frame_bit (thread, frame)) != 0
+      && (counts == NULL || counts[frame_bucket (thread, frame, entry->capacity)] > 0))
+    for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
       {
         const LedgerRecord *record = &entry->records[i];
 
-        if (record->clock > clock || record->thread != thread || record->frame != frame)
-          continue;
-        if (record->kind == OURO_LEDGER_NEW)
-          {
-            chosen = i;                                 /* R1 */
-            break;
-          }
-        if (chosen == G_MAXUINT)
-          chosen = i;                                   /* R2 */
+        if (record->clock <= clock && record->thread == thread && record->frame == frame)
+          chosen = i;                                   /* R1, R2 */
       }
   if (chosen == G_MAXUINT && (module & OURO_LEDGER_MODULE_GLIB) != 0)
     for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
@@ -551,7 +612,9 @@ entry_sink_floating (LedgerEntry        *entry,
     if (entry->records[i].kind == OURO_LEDGER_NEW
         && (entry->records[i].flags & OURO_LEDGER_FLAG_FLOATING) != 0)
       {
+        entry_count_frame (entry, &entry->records[i], -1);
         entry->records[i] = *record;
+        entry_count_frame (entry, record, 1);
         entry->frame_mask |= frame_bit (record->thread, record->frame);
         entry->module_mask |= module_bit (record->module);
         return TRUE;
@@ -724,15 +787,17 @@ ledger_thread_exit (gpointer data)
 }
 
 /* Requires the lock.  After it: @buffer's frames can take a stack of the
- * session's depth after what they hold. */
+ * session's depth (with return addresses, a stack out to the program's
+ * frame) after what they hold. */
 static void
 ledger_buffer_reserve_frames (OuroLedgerBuffer *buffer)
 {
-  guint needed = buffer->n_frames + ledger_depth + 1;
+  guint depth = ledger_depth > 1 ? ledger_depth : OURO_LEDGER_ATTRIBUTE_DEPTH;
+  guint needed = buffer->n_frames + depth + 1;
 
   if (needed <= buffer->frames_capacity)
     return;
-  buffer->frames_capacity = MAX (needed, (ledger_depth + 1) * OURO_LEDGER_BUFFER_EVENTS / 4);
+  buffer->frames_capacity = MAX (needed, (depth + 1) * OURO_LEDGER_BUFFER_EVENTS / 4);
   buffer->frames = g_renew (guintptr, buffer->frames, buffer->frames_capacity);
 }
 
@@ -894,15 +959,20 @@ out:
 
 /* ---- process-wide setup ----------------------------------------------- */
 
+/* The module map's lock is taken here, in the lock order, rather than by
+ * a fork handler of its own, whose place among the handlers would decide
+ * the order. */
 static void
 ledger_fork_prepare (void)
 {
   pthread_mutex_lock (&ledger_lock);
+  ouro_ledger_modules_lock ();
 }
 
 static void
 ledger_fork_parent (void)
 {
+  ouro_ledger_modules_unlock ();
   pthread_mutex_unlock (&ledger_lock);
 }
 
@@ -925,6 +995,7 @@ ledger_fork_child (void)
       && syscall (__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0)
     ledger_go_strong ();
 #endif
+  ouro_ledger_modules_unlock ();
   pthread_mutex_unlock (&ledger_lock);
 }
 
@@ -1151,6 +1222,7 @@ ouro_ledger_dup_sites (gpointer object)
 
       site->count = from->count;
       site->kind = ledger_kind_names[from->kind];
+      site->program_frame = ouro_ledger_find_program_frame (from->frames, from->n_frames);
       site->frames = g_new0 (char *, from->n_frames + 1);
       for (guint f = 0; f < from->n_frames; f++)
         site->frames[f] = ouro_ledger_symbolise (from->frames[f]);
@@ -1173,8 +1245,8 @@ ledger_explain (gpointer         object,
     {
       const OuroLedgerSite *site = sites->pdata[i];
 
-      ouro_explanation_add_site (explanation, site->count, site->kind,
-                                 (const char * const *) site->frames);
+      ouro_explanation_add_site_full (explanation, site->count, site->kind,
+                                      (const char * const *) site->frames, site->program_frame);
     }
   g_clear_pointer (&sites, g_ptr_array_unref);
 }

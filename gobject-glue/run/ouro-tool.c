@@ -135,7 +135,7 @@ tool_run (int    argc,
       "Write the exit report to FILE (%p: the process id; SIGUSR1 reports go to FILE.1, "
       "FILE.2, …) instead of stderr", "FILE" },
     { "backtrace", 'b', 0, G_OPTION_ARG_INT, &backtrace,
-      "Keep N frames per reference site in the ledger (default 1: the caller)", "N" },
+      "Keep N frames per reference site in the ledger (default 1: the caller, or the frames out to the program's code when a library took it)", "N" },
     { "all-cycles", 'a', 0, G_OPTION_ARG_NONE, &all_cycles,
       "Also report cycles among live objects", NULL },
     { "error-exitcode", 'e', 0, G_OPTION_ARG_INT, &error_exitcode,

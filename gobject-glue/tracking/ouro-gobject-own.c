@@ -20,7 +20,8 @@
  * The system's library directories: /lib, /lib64, /usr/lib, /usr/lib64
  * and everything under them (multiarch, Python's dist-packages).  A
  * program's own library installed in /usr/local/lib, or in a build tree,
- * counts as the program's.
+ * counts as the program's.  The reference ledger draws the same line for
+ * call sites (ouro-gobject-ledger-symbols.c), with the same directories.
  */
 #define _GNU_SOURCE   /* dladdr */
 #include "config.h"
@@ -103,9 +104,8 @@ own_resolve (void)
   g_once_init_leave (&own_resolved, 1);
 }
 
-/* Whether @path is a file in the system's library directories. */
-static gboolean
-own_is_system_path (const char *path)
+gboolean
+ouro_gobject_path_is_system (const char *path)
 {
   static const char *const system_dirs[] = { "/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/" };
 
@@ -128,7 +128,7 @@ own_is_program_code (gpointer caller)
     return FALSE;
   /* A program in a system directory (/usr/bin) has its code in the main
    * executable, found above; a library elsewhere is the program's own. */
-  return info.dli_fname != NULL && info.dli_fname[0] == '/' && !own_is_system_path (info.dli_fname);
+  return info.dli_fname != NULL && info.dli_fname[0] == '/' && !ouro_gobject_path_is_system (info.dli_fname);
 }
 
 static void

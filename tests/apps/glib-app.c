@@ -19,7 +19,10 @@
  *           kills it with SIGTERM, prints "child killed by signal N" (or
  *           "child exited N") and exits 0
  *   stash   keeps an extra reference to an object in a static (no cycle:
- *           the ledger must say where it was taken) and exits 0
+ *           the ledger must say where it was taken), and one to another
+ *           object that GLib takes for it (g_ptr_array_copy with
+ *           g_object_ref: the ledger must name the program's line), and
+ *           exits 0
  *   child   runs `sh -c 'echo "LD_PRELOAD=$LD_PRELOAD"'` and exits 0
  *   source-leak  an owner adds a 250 ms timeout holding itself (never
  *           removed; no cycle: the report must name the source) and exits 0
@@ -174,6 +177,19 @@ app_owner_start_polling (AppOwner *self)
   return id;
 }
 
+GPtrArray *app_stashed_copy;   /* global, as app_stashed */
+
+/* GLib takes the reference, on this function's behalf. */
+static G_GNUC_NO_INLINE void
+stash_in_copy (AppOwner *owner)
+{
+  GPtrArray *one = g_ptr_array_new ();
+
+  g_ptr_array_add (one, owner);
+  app_stashed_copy = g_ptr_array_copy (one, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+  g_ptr_array_unref (one);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -227,9 +243,12 @@ main (int    argc,
   else if (strcmp (mode, "stash") == 0)
     {
       AppOwner *owner = app_owner_new_clean ();
+      AppOwner *copied = app_owner_new_clean ();
 
       stash_reference (owner);
       g_object_unref (owner);
+      stash_in_copy (copied);
+      g_object_unref (copied);
     }
   else if (strcmp (mode, "source-leak") == 0)
     {
