@@ -434,12 +434,16 @@ text_append_live_summary (GString          *out,
   if (n_alive == 0)
     g_string_append (out, "\nAlive: no tracked objects\n");
   else
-    g_string_append_printf (out, "\nAlive: %" G_GUINT64_FORMAT " %s of %u %s\n",
+    g_string_append_printf (out, "\nAlive: %" G_GUINT64_FORMAT " %s of %u %s%s\n",
                             n_alive, n_alive == 1 ? "object" : "objects", report->n_alive_types,
-                            text_plural (report->n_alive_types, "type", "types"));
-  /* Counts right-aligned on the widest, which comes first. */
-  width = report->n_alive_types > 0
-          ? g_snprintf (NULL, 0, "%u", report->alive_by_type[0].count) : 0;
+                            text_plural (report->n_alive_types, "type", "types"),
+                            report->n_alive_types > 0 && report->alive_by_type[0].own
+                            ? " (the program's own types first)" : "");
+  /* Counts right-aligned on the widest shown: the first of each part (the
+   * program's own types, then the others) is its widest. */
+  width = 0;
+  for (guint i = 0; i < n_types_shown; i++)
+    width = MAX (width, g_snprintf (NULL, 0, "%u", report->alive_by_type[i].count));
   for (guint i = 0; i < n_types_shown; i++)
     {
       g_string_append_printf (out, "  %*u  ", width, report->alive_by_type[i].count);
