@@ -378,9 +378,8 @@ collect_keep_confirmed (GArray     *items,
  * a new scan finds garbage with the refcount the first scan read.  An object that
  * another thread took through a weak reference before it was cleared is
  * live now, and so is everything it reaches, its whole cycle included:
- * they are left alone.  Returns FALSE (and leaves @collectable empty)
- * when the scan could not run. */
-static gboolean
+ * they are left alone.  When the scan cannot run, nothing is kept. */
+static void
 collect_confirm_unlocked (GArray *collectable,
                           GArray *refused)
 {
@@ -391,7 +390,7 @@ collect_confirm_unlocked (GArray *collectable,
     {
       g_array_set_size (collectable, 0);
       g_array_set_size (refused, 0);
-      return FALSE;
+      return;
     }
   garbage = g_hash_table_new (NULL, NULL);
   for (guint32 v = 0; v < graph.n_nodes; v++)
@@ -402,7 +401,6 @@ collect_confirm_unlocked (GArray *collectable,
   collect_keep_confirmed (refused, garbage);
   g_hash_table_unref (garbage);
   ouro_graph_clear (&graph);
-  return TRUE;
 }
 
 /* Names, one message per class, the garbage that could not be collected
