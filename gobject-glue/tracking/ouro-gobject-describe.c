@@ -104,6 +104,9 @@ describe_is_library_code (gpointer address)
          || g_str_has_prefix (base, "libgobject-2.0.so") || g_str_has_prefix (base, "libgio-2.0.so");
 }
 
+static gpointer describe_last_get_id;          /* under the registry lock */
+static gboolean describe_last_get_id_is_library;
+
 /* The GtkBuildable id of @object when reading it runs no application code:
  * GTK's own get_id, or none (then GTK keeps it as object data).  A
  * program's GtkBuildable implementation is left out. */
@@ -126,7 +129,15 @@ describe_buildable_id (GObject *object)
   get_id = ((gpointer *) ((char *) iface + sizeof (GTypeInterface)))[1];
   if (get_id == NULL)
     return g_object_get_data (object, "gtk-builder-id");
-  return describe_is_library_code (get_id) ? getter (object) : NULL;
+  /* Nearly every buildable shares GtkWidget's get_id: one dladdr () for
+   * it, not one per object.  Describes run under the registry lock, one
+   * scan at a time, so the cache needs no lock of its own. */
+  if (get_id != describe_last_get_id)
+    {
+      describe_last_get_id = get_id;
+      describe_last_get_id_is_library = describe_is_library_code (get_id);
+    }
+  return describe_last_get_id_is_library ? getter (object) : NULL;
 }
 
 static const char *
