@@ -809,6 +809,34 @@ ouro_is_tracked (gpointer object)
 }
 
 /**
+ * ouro_get_class:
+ * @object: a pointer
+ *
+ * Returns: (nullable): the class @object is tracked with now, or %NULL
+ * when it is not tracked.  Callable from inside a scan, where a traverse
+ * function that finds a pointer may ask what it points at before reading
+ * it.
+ */
+const OuroClass *
+ouro_get_class (gpointer object)
+{
+  const OuroClass *klass = NULL;
+  gboolean scanning = registry_scanning_here;
+  guint32 position;
+
+  if (object == NULL)
+    return NULL;
+  if (!scanning)
+    registry_lock_acquire ();
+  position = ouro_registry_lookup_unlocked (object);
+  if (position != OURO_REGISTRY_NO_POSITION)
+    klass = ouro_registry_class_at_unlocked (ouro_registry_get_unlocked (), position);
+  if (!scanning)
+    registry_lock_release ();
+  return klass;
+}
+
+/**
  * ouro_get_n_tracked:
  *
  * Returns: how many objects are tracked now.  Callable from inside a scan.

@@ -22,5 +22,7 @@ OURO_AVAILABLE_IN_ALL
 gboolean ouro_is_tracked    (gpointer         object);
 OURO_AVAILABLE_IN_ALL
 guint    ouro_get_n_tracked (void);
+OURO_AVAILABLE_IN_ALL
+const OuroClass *ouro_get_class (gpointer         object);
 
 G_END_DECLS

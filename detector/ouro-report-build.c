@@ -16,7 +16,8 @@
  * signal handler whose data holds an object: the bound-callback
  * back-reference, which a weak connection fixes without changing
  * ownership) or "binding transform ..." (a GBinding's transform data, the
- * same back-reference); else the first labelled "qdata ..." (an object attached as
+ * same back-reference) or "expression closure data" (a GtkExpression's
+ * callback data, the same again); else the first labelled "qdata ..." (an object attached as
  * data with a reference); else the edge that closes the cycle back onto
  * its canonical member, from the member latest in cycle order.  Plain C
  * owners are usually tracked before what they own, so that is the
@@ -713,7 +714,8 @@ build_edge_preference (const OuroReportEdge *edge)
   if (edge->weak)
     return 0;
   if (g_str_has_prefix (edge->label, "signal ")
-      || g_str_has_prefix (edge->label, "binding transform "))
+      || g_str_has_prefix (edge->label, "binding transform ")
+      || g_str_equal (edge->label, "expression closure data"))
     return 2;
   if (g_str_has_prefix (edge->label, "qdata "))
     return 1;

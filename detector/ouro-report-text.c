@@ -318,6 +318,12 @@ text_append_fix (GString               *out,
                             "pass it without g_object_unref as destroy notify (hold a "
                             "GWeakRef), or unbind in dispose\n",
                             lead, from_type, edge->from, label, to_type, edge->to);
+  else if (g_str_equal (edge->label, "expression closure data"))
+    g_string_append_printf (out, "  %s: the callback data of %s #%u keeps %s #%u alive; "
+                            "make its closure with g_cclosure_new_object () (or pass the "
+                            "data without g_object_unref as destroy notify), or drop the "
+                            "expression in dispose\n",
+                            lead, from_type, edge->from, to_type, edge->to);
   else if (g_str_has_prefix (edge->label, "qdata "))
     g_string_append_printf (out, "  %s: [%s] of %s #%u keeps %s #%u alive; attach it without "
                             "g_object_unref as destroy notify (hold a GWeakRef), or clear it "

@@ -307,30 +307,115 @@ typedef struct {
   gpointer         object;
   const OuroClass *klass;
   guint            refcount;   /* as the first scan read it */
+  gboolean         clear;      /* chosen to be cleared this round */
 } CollectItem;
 
-/* After it: @collectable lists the garbage whose class can be collected and
- * @refused the rest, each in tracking order.  Returns the garbage count. */
-static guint
-collect_gather_unlocked (OuroGraph *graph,
-                         GArray    *collectable,
-                         GArray    *refused)
+/* Which garbage a collect round clears (see ouro_collect ()).  Every round
+ * refs and unrefs all the collectable garbage; only the chosen objects are
+ * cleared. */
+typedef enum {
+  /* In each garbage cycle that no other garbage holds, one member: the
+   * @attempt-th (modulo their number) of those whose class can clear it
+   * now, in tracking order. */
+  COLLECT_CLEAR_ONE_PER_ROOT_CYCLE,
+  /* Every collectable garbage object. */
+  COLLECT_CLEAR_ALL,
+} CollectLevel;
+
+/* After it: @root[c] says whether garbage cycle c is held by no garbage
+ * outside it.  Garbage in no cycle is held by garbage (its refcount is all
+ * explained), so following holders always ends in such a cycle. */
+static gboolean *
+collect_find_root_cycles (const OuroGraph *graph)
 {
+  gboolean *root = g_new (gboolean, graph->n_cycles);
+
+  for (guint32 c = 0; c < graph->n_cycles; c++)
+    root[c] = TRUE;
+  for (guint32 u = 0; u < graph->n_nodes; u++)
+    {
+      if (!ouro_graph_is_garbage (graph, u))
+        continue;
+      for (guint32 e = graph->edge_start[u]; e < graph->edge_start[u + 1]; e++)
+        {
+          guint32 v = graph->edge_target[e];
+          guint32 cycle = graph->cycle_of[v];
+
+          if (cycle != OURO_NODE_NONE && cycle != graph->cycle_of[u])
+            root[cycle] = FALSE;
+        }
+    }
+  return root;
+}
+
+/* Whether @item's class can clear it now. */
+static gboolean
+collect_can_clear (const CollectItem *item)
+{
+  return item->klass->can_clear == NULL || item->klass->can_clear (item->object);
+}
+
+/* After it: @collectable lists the garbage whose class can be collected and
+ * @refused the rest, each in tracking order, and the collectable items
+ * that @level and @attempt choose have clear set.  Returns the garbage
+ * count, and in *@n_chosen how many items have clear set. */
+static guint
+collect_gather_unlocked (OuroGraph    *graph,
+                         CollectLevel  level,
+                         guint         attempt,
+                         GArray       *collectable,
+                         GArray       *refused,
+                         guint        *n_chosen)
+{
+  gboolean *root = NULL;
+  guint *n_candidates = NULL;   /* per cycle: clearable members seen so far */
+  guint *n_clearable = NULL;    /* per cycle: all of them */
   guint n_garbage = 0;
+
+  *n_chosen = 0;
+  if (level == COLLECT_CLEAR_ONE_PER_ROOT_CYCLE && graph->n_cycles > 0)
+    {
+      root = collect_find_root_cycles (graph);
+      n_candidates = g_new0 (guint, graph->n_cycles);
+      n_clearable = g_new0 (guint, graph->n_cycles);
+      for (guint32 v = 0; v < graph->n_nodes; v++)
+        {
+          guint32 cycle = graph->cycle_of[v];
+          CollectItem item = { graph->objects[v], ouro_graph_class (graph, v), 0, FALSE };
+
+          if (cycle != OURO_NODE_NONE && root[cycle] && item.klass->ref != NULL
+              && item.klass->unref != NULL && item.klass->clear != NULL
+              && collect_can_clear (&item))
+            n_clearable[cycle]++;
+        }
+    }
 
   for (guint32 v = 0; v < graph->n_nodes; v++)
     {
       CollectItem item = { graph->objects[v], ouro_graph_class (graph, v),
-                           graph->nodes[v].refcount };
+                           graph->nodes[v].refcount, FALSE };
+      guint32 cycle;
 
       if (!ouro_graph_is_garbage (graph, v))
         continue;
       n_garbage++;
-      if (item.klass->ref != NULL && item.klass->unref != NULL && item.klass->clear != NULL)
-        g_array_append_val (collectable, item);
-      else
-        g_array_append_val (refused, item);
+      if (item.klass->ref == NULL || item.klass->unref == NULL || item.klass->clear == NULL)
+        {
+          g_array_append_val (refused, item);
+          continue;
+        }
+      cycle = graph->n_cycles > 0 ? graph->cycle_of[v] : OURO_NODE_NONE;
+      if (level == COLLECT_CLEAR_ALL)
+        item.clear = TRUE;
+      else if (cycle != OURO_NODE_NONE && root[cycle] && collect_can_clear (&item))
+        item.clear = n_candidates[cycle]++ == attempt % n_clearable[cycle];
+      *n_chosen += item.clear;
+      g_array_append_val (collectable, item);
     }
+
+  g_free (root);
+  g_free (n_candidates);
+  g_free (n_clearable);
   return n_garbage;
 }
 
@@ -433,40 +518,29 @@ collect_report_refused (GArray *refused)
   g_hash_table_unref (still_tracked);
 }
 
-/**
- * ouro_collect:
- *
- * Scans, then breaks the garbage cycles found: refs every garbage object
- * whose class has ref, unref and clear, calls clear on each, then unrefs
- * each, so the refcounts fall to zero and the objects are freed.  Garbage
- * of other classes is not touched; what of it is still tracked afterwards
- * (nothing collected released it) is named in a message.
- *
- * Weak references come first, as in CPython's collector: before any
- * clear, the weak references to the garbage are cleared (the class's
- * clear_weak), so nothing can take a new strong reference to it; when
- * there were any, a second scan confirms the garbage, and an object that
- * another thread took in between is left alone, with its cycle and all it
- * holds.
- *
- * Returns: the number of garbage objects the first scan found,
- *   collectable or not
- */
-guint
-ouro_collect (void)
+/* One round of ouro_collect (): scans, and clears what @level and
+ * @attempt choose of the garbage found (see ouro_collect ()).  Returns the
+ * garbage the scan found, collectable or not, in *@n_collectable how much
+ * of it could be collected and in *@n_chosen how much was chosen to be
+ * cleared.  @refused, emptied first, lists the rest. */
+static guint
+collect_round (CollectLevel  level,
+               guint         attempt,
+               guint        *n_collectable,
+               guint        *n_chosen,
+               GArray       *refused)
 {
   GArray *collectable = g_array_new (FALSE, FALSE, sizeof (CollectItem));
-  GArray *refused = g_array_new (FALSE, FALSE, sizeof (CollectItem));
   OuroGraph graph;
   guint n_garbage = 0;
 
-  if (ouro_registry_refuse_reentry ("ouro_collect"))
-    return 0;
-  ouro_fork_ensure_handlers ();
+  *n_chosen = 0;
+  g_array_set_size (refused, 0);
   ouro_registry_lock_for_scan ();
   if (ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
     {
-      n_garbage = collect_gather_unlocked (&graph, collectable, refused);
+      n_garbage = collect_gather_unlocked (&graph, level, attempt, collectable, refused,
+                                           n_chosen);
       ouro_graph_clear (&graph);
       /* Under the same lock as the scan: untracking waits, so no garbage
        * object can be freed (and its address reused) in between. */
@@ -476,7 +550,10 @@ ouro_collect (void)
   ouro_registry_unlock_after_scan ();
 
   /* Confirmed garbage with no weak reference left is unreachable: nothing
-   * but the calls below can touch it now. */
+   * but the calls below can touch it now.  Each chosen object is cleared
+   * while the collect holds all of them, unless earlier clears already
+   * released it (only the collect holds it: its refcount is 1); then each
+   * is let go, and what the clears released is freed the ordinary way. */
   for (guint i = 0; i < collectable->len; i++)
     {
       CollectItem *item = &g_array_index (collectable, CollectItem, i);
@@ -485,7 +562,9 @@ ouro_collect (void)
   for (guint i = 0; i < collectable->len; i++)
     {
       CollectItem *item = &g_array_index (collectable, CollectItem, i);
-      item->klass->clear (item->object);
+
+      if (item->clear && item->klass->get_refcount (item->object) > 1)
+        item->klass->clear (item->object);
     }
   for (guint i = 0; i < collectable->len; i++)
     {
@@ -493,8 +572,71 @@ ouro_collect (void)
       item->klass->unref (item->object);
     }
 
-  collect_report_refused (refused);
+  *n_collectable = collectable->len;
   g_array_unref (collectable);
+  return n_garbage;
+}
+
+/* Rounds one collect may run before it clears all that is left. */
+#define COLLECT_MAX_GENTLE_ROUNDS 32
+
+/**
+ * ouro_collect:
+ *
+ * Scans, then breaks the garbage cycles found, in rounds.  A round refs
+ * every garbage object whose class has ref, unref and clear, calls clear
+ * on one member of each garbage cycle that no other garbage holds (the
+ * first in tracking order whose class's can_clear allows it), then unrefs
+ * them all: the cleared object lets go of what it holds, and the rest of
+ * its cycle, and what the cycle held, is freed the ordinary way, each
+ * object's own dispose releasing what it holds in the order its code
+ * expects.  Clearing every object at once would dispose objects still in
+ * use by garbage not yet torn down (a GListStore a GTK list view still
+ * shows), which libraries do not survive.  Rounds go on while garbage is
+ * left: one that freed nothing tries the next member of each cycle, and
+ * after COLLECT_MAX_GENTLE_ROUNDS rounds a last one clears every
+ * collectable object left.  Garbage of other classes is not touched; what
+ * of it is still garbage after the last round (nothing collected released
+ * it) is named in a message.
+ *
+ * Weak references come first, as in CPython's collector: in every round,
+ * before any clear, the weak references to the garbage are cleared (the
+ * class's clear_weak), so nothing can take a new strong reference to it;
+ * when there were any, another scan confirms the garbage, and an object
+ * that another thread took in between is left alone, with its cycle and
+ * all it holds.
+ *
+ * Returns: the number of garbage objects the first scan found,
+ *   collectable or not
+ */
+guint
+ouro_collect (void)
+{
+  GArray *refused = g_array_new (FALSE, FALSE, sizeof (CollectItem));
+  guint n_garbage, n_left, n_collectable, n_chosen, attempt = 0;
+
+  if (ouro_registry_refuse_reentry ("ouro_collect"))
+    return 0;
+  ouro_fork_ensure_handlers ();
+
+  n_garbage = n_left = collect_round (COLLECT_CLEAR_ONE_PER_ROOT_CYCLE, 0, &n_collectable,
+                                      &n_chosen, refused);
+  for (guint round = 1; n_collectable > 0; round++)
+    {
+      /* Gentle rounds while they can choose something to clear. */
+      CollectLevel level = round < COLLECT_MAX_GENTLE_ROUNDS && n_chosen > 0
+                           ? COLLECT_CLEAR_ONE_PER_ROOT_CYCLE : COLLECT_CLEAR_ALL;
+      guint n_now = collect_round (level, attempt, &n_collectable, &n_chosen, refused);
+
+      /* Progress: the next round starts again from each cycle's first
+       * member; none: it tries the next one. */
+      attempt = n_now < n_left ? 0 : attempt + 1;
+      n_left = n_now;
+      if (level == COLLECT_CLEAR_ALL)
+        break;
+    }
+
+  collect_report_refused (refused);
   g_array_unref (refused);
   return n_garbage;
 }

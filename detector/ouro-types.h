@@ -70,6 +70,11 @@ typedef void (*OuroVisitFunc) (gpointer    target,
  *   before it confirms the garbage again and before any @clear, under the
  *   registry lock: it must not run application code, track or untrack.
  *   Returns whether the object had weak references to clear.
+ * @can_clear: optional; whether @clear would release anything of the
+ *   object now (for a GTK widget that still has a parent it does not: the
+ *   parent's dispose unparents it).  ouro_collect() calls it under the
+ *   registry lock to choose which member of a garbage cycle to clear: it
+ *   must not run application code, track or untrack.  NULL: always.
  *
  * Describes a refcounted object system to Ouro (CPython's tp_traverse).
  * A class must outlive every object tracked with it; Ouro keeps the
@@ -91,7 +96,7 @@ typedef struct {
                                    gpointer target);
   char       *(*describe_late) (gpointer object);
   gboolean    (*clear_weak)    (gpointer object);
-  gpointer     reserved[1];
+  gboolean    (*can_clear)     (gpointer object);
 } OuroClass;
 
 G_END_DECLS

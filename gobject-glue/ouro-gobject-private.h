@@ -175,6 +175,12 @@ void     ouro_gobject_bindings_add_fork_lock (void);
  * was made (GLib has not let go of its transform data).  Takes the
  * bindings lock, after the registry and records locks. */
 gboolean ouro_gobject_binding_holds  (gulong serial);
+/* From ouro_collect ()'s clear of @object, outside every lock: unbinds the
+ * bindings made through the interposers whose source or target is
+ * @object, as GLib's own weak notify would on its dispose; the collect
+ * cleared the binding's weak references first (ouro-gobject-clear-weak.c),
+ * which turns that notify into a no-op. */
+void     ouro_gobject_bindings_unbind_for (GObject *object);
 
 /* ---- ouro-gobject-holders.c: what holds objects from outside --------- */
 
@@ -219,5 +225,14 @@ void     ouro_gobject_visit_template_children (GObject      *widget,
 void     ouro_gobject_visit_expression_holders (GObject      *object,
                                                 OuroVisitFunc visit,
                                                 gpointer      user_data);
+
+/* ---- ouro-gobject-list-models.c: GTK4 list models and list widgets ---- */
+
+/* From a scan, for any GObject: visits what a GTK list model, selection
+ * model, list view, grid view or drop-down holds ("list model", "filter",
+ * "sorter", "selected item", "factory", "filter model", ...). */
+void     ouro_gobject_visit_list_models (GObject      *object,
+                                         OuroVisitFunc visit,
+                                         gpointer      user_data);
 
 G_END_DECLS

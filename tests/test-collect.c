@@ -114,6 +114,131 @@ test_collect_frees_plain_tail (void)
   g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
 }
 
+/* ---- which members a collect clears ------------------------------------ */
+
+/* test_node_class, with its clears written down, and can_clear refused to
+ * nodes whose name starts with "held". */
+static GString *cleared_names;   /* set by each test */
+static guint    n_clears;        /* reset by each test */
+static guint    freed_at_clear[8];   /* test_node_n_freed at each clear */
+
+static void
+counting_clear (gpointer object)
+{
+  TestNode *node = object;
+
+  if (n_clears < G_N_ELEMENTS (freed_at_clear))
+    freed_at_clear[n_clears] = test_node_n_freed;
+  n_clears++;
+  g_string_append_printf (cleared_names, "%s%s", cleared_names->len > 0 ? " " : "", node->name);
+  test_node_class.clear (object);
+}
+
+static gboolean
+counting_can_clear (gpointer object)
+{
+  return !g_str_has_prefix (((TestNode *) object)->name, "held");
+}
+
+static OuroClass counting_class;
+
+static TestNode *
+counting_node_new (const char *name)
+{
+  TestNode *node = test_node_new ("Node", name);
+
+  if (counting_class.name == NULL)
+    {
+      counting_class = test_node_class;
+      counting_class.name = "CountingTestNode";
+      counting_class.clear = counting_clear;
+      counting_class.can_clear = counting_can_clear;
+    }
+  ouro_track (node, &counting_class);   /* tracking again changes the class */
+  return node;
+}
+
+/* A ring of three: one clear (the first member in tracking order) breaks
+ * it, and the rest is freed by its own unrefs. */
+static void
+test_collect_clears_one_member (void)
+{
+  TestNode *a = counting_node_new ("a");
+  TestNode *b = counting_node_new ("b");
+  TestNode *c = counting_node_new ("c");
+  guint freed_before = test_node_n_freed;
+
+  cleared_names = g_string_new (NULL);
+  n_clears = 0;
+  test_node_link (a, b, "next");
+  test_node_link (b, c, "next");
+  test_node_link (c, a, "next");
+  test_node_unref (a);
+  test_node_unref (b);
+  test_node_unref (c);
+
+  g_assert_cmpuint (ouro_collect (), ==, 3);
+  g_assert_cmpstr (cleared_names->str, ==, "a");
+  g_assert_cmpuint (test_node_n_freed - freed_before, ==, 3);
+  g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
+  g_string_free (cleared_names, TRUE);
+}
+
+/* A member its class says clear cannot act on now is passed over. */
+static void
+test_collect_skips_what_cannot_clear (void)
+{
+  TestNode *held = counting_node_new ("held");
+  TestNode *b = counting_node_new ("b");
+  guint freed_before = test_node_n_freed;
+
+  cleared_names = g_string_new (NULL);
+  n_clears = 0;
+  test_node_link (held, b, "next");
+  test_node_link (b, held, "next");
+  test_node_unref (held);
+  test_node_unref (b);
+
+  g_assert_cmpuint (ouro_collect (), ==, 2);
+  g_assert_cmpstr (cleared_names->str, ==, "b");
+  g_assert_cmpuint (test_node_n_freed - freed_before, ==, 2);
+  g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
+  g_string_free (cleared_names, TRUE);
+}
+
+/* An inner cycle held by an outer one is not cleared while the outer one
+ * still holds it: the outer cycle goes first (one clear), and a later
+ * round clears the inner one, which by then nothing else holds. */
+static void
+test_collect_inner_cycle_waits (void)
+{
+  TestNode *o1 = counting_node_new ("o1");
+  TestNode *o2 = counting_node_new ("o2");
+  TestNode *i1 = counting_node_new ("i1");
+  TestNode *i2 = counting_node_new ("i2");
+  guint freed_before = test_node_n_freed;
+
+  cleared_names = g_string_new (NULL);
+  n_clears = 0;
+  test_node_link (o1, o2, "next");
+  test_node_link (o2, o1, "next");
+  test_node_link (o2, i1, "inner");
+  test_node_link (i1, i2, "next");
+  test_node_link (i2, i1, "next");
+  test_node_unref (o1);
+  test_node_unref (o2);
+  test_node_unref (i1);
+  test_node_unref (i2);
+
+  g_assert_cmpuint (ouro_collect (), ==, 4);
+  g_assert_cmpstr (cleared_names->str, ==, "o1 i1");
+  /* When i1 was cleared, the outer cycle was gone. */
+  g_assert_cmpuint (freed_at_clear[1] - freed_before, ==, 2);
+  g_assert_cmpuint (test_node_n_freed - freed_before, ==, 4);
+  g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
+  g_string_free (cleared_names, TRUE);
+}
+
 /* Many independent cycles in one collect. */
 static void
 test_collect_many (void)
@@ -206,6 +331,9 @@ main (int    argc,
   g_test_add_func ("/collect/refuses-plain-class", test_collect_refuses_plain_class);
   g_test_add_func ("/collect/frees-plain-tail", test_collect_frees_plain_tail);
   g_test_add_func ("/collect/many", test_collect_many);
+  g_test_add_func ("/collect/clears-one-member", test_collect_clears_one_member);
+  g_test_add_func ("/collect/skips-what-cannot-clear", test_collect_skips_what_cannot_clear);
+  g_test_add_func ("/collect/inner-cycle-waits", test_collect_inner_cycle_waits);
   g_test_add_func ("/collect/weak-upgrade-keeps-cycle", test_collect_weak_upgrade_keeps_cycle);
 
   return g_test_run ();

@@ -1056,20 +1056,21 @@ expression_int (GObject *item,
  * classes, GObject and GtkExpression.  Returns the window; *out_* are its
  * drop-down, the expression and its param.
  *
- * The leaky drop-down has no model.  With one, GTK 4.8's drop-down also
- * gives the expression to a GtkStringFilter in a GtkFilterListModel it
- * keeps in private fields (gtkdropdown.c, update_filter ()): no edge
- * explains those references, so the filter model is held from outside and
- * the cycle through it is live to Ouro (hidden, never invented). */
+ * The clean drop-down always has a model, the leaky one when @with_model.
+ * With one, GTK 4.8's drop-down also gives the expression to a
+ * GtkStringFilter in a GtkFilterListModel it keeps in private fields
+ * (gtkdropdown.c, update_filter ()), wrapped in a GtkSingleSelection for
+ * its popup's GtkListView: the cycle runs through all of them too. */
 static GtkWidget *
 window_with_held_expression (gboolean        leaky,
+                             gboolean        with_model,
                              GtkWidget     **out_drop_down,
                              GtkExpression **out_expression,
                              GtkExpression **out_param,
                              guint          *finalized)
 {
   GtkWidget *window = gtk_window_new ();
-  GListStore *store = leaky ? NULL : string_store_new ("choice", 3);
+  GListStore *store = leaky && !with_model ? NULL : string_store_new ("choice", 3);
   GtkExpression *params[1], *expression;
   GtkWidget *drop_down;
 
@@ -1111,7 +1112,7 @@ test_expression_drop_down (void)
   SKIP_WITHOUT_GTK ();
   scan_expect_clean ("before");
 
-  window = window_with_held_expression (TRUE, &drop_down, &expression, &param, &finalized);
+  window = window_with_held_expression (TRUE, FALSE, &drop_down, &expression, &param, &finalized);
 
   /* Open, GTK's toplevel list holds the window: a live cycle. */
   scan_expect_clean ("window open");
@@ -1165,6 +1166,55 @@ test_expression_drop_down (void)
   scan_expect_clean ("after collect");
 }
 
+/* The same cycle with a model, the window shown and the popup opened: it
+ * runs through the models the drop-down builds (its filter model, the
+ * filter's expression, the popup selection and the popup's list view), and
+ * is garbage once the window is destroyed. */
+static void
+test_expression_drop_down_model (void)
+{
+  guint finalized = 0;
+  GtkWidget *window, *drop_down;
+  GtkExpression *expression, *param;
+  OuroReport *report;
+  char *text;
+
+  SKIP_WITHOUT_GTK ();
+  scan_expect_clean ("before");
+
+  window = window_with_held_expression (TRUE, TRUE, &drop_down, &expression, &param, &finalized);
+  present_and_wait (GTK_WINDOW (window));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (drop_down), 1);
+  gtk_widget_activate (drop_down);   /* pops the list up */
+  iterate_for (50);
+  scan_expect_clean ("window open");
+  report = scan_logged (OURO_SCAN_ALL_CYCLES);
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  ouro_report_free (report);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_for (50);
+  report = scan_logged (OURO_SCAN_GARBAGE);
+  g_assert_true (ouro_report_is_garbage (report, window));
+  g_assert_true (ouro_report_is_garbage (report, drop_down));
+  g_assert_true (ouro_report_is_garbage (report, expression));
+  g_assert_cmpuint (ouro_report_get_n_inconsistent (report), ==, 0);
+  text = ouro_report_to_text (report);
+  assert_text_has (text, "GtkDropDown --[filter model]--> ");
+  assert_text_has (text, "GtkDropDown --[popup selection]--> ");
+  assert_text_has (text, "GtkFilterListModel --[filter]--> ");
+  assert_text_has (text, "GtkStringFilter --[expression]--> ");
+  assert_text_has (text, "GtkListView --[list model]--> ");
+  assert_text_has (text, "--[expression closure data]--> #0 GtkWindow   <== make this one weak");
+  assert_text_has (text, "make its closure with g_cclosure_new_object ()");
+  g_free (text);
+  ouro_report_free (report);
+
+  ouro_collect ();
+  g_assert_cmpuint (finalized, ==, 2);
+  scan_expect_clean ("after collect");
+}
+
 /* When the drop-down lets go of the expression, its edge goes: the
  * expression, kept by the test, still holds the window, and nothing holds
  * it back. */
@@ -1179,7 +1229,7 @@ test_expression_gone (void)
   SKIP_WITHOUT_GTK ();
   scan_expect_clean ("before");
 
-  window = window_with_held_expression (TRUE, &drop_down, &expression, &param, &finalized);
+  window = window_with_held_expression (TRUE, FALSE, &drop_down, &expression, &param, &finalized);
   gtk_expression_ref (expression);
   gtk_drop_down_set_expression (GTK_DROP_DOWN (drop_down), NULL);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -1207,7 +1257,7 @@ test_expression_clean (void)
   SKIP_WITHOUT_GTK ();
   scan_expect_clean ("before");
 
-  window = window_with_held_expression (FALSE, &drop_down, &expression, &param, &finalized);
+  window = window_with_held_expression (FALSE, TRUE, &drop_down, &expression, &param, &finalized);
   object_expression = gtk_object_expression_new (G_OBJECT (window));
   g_assert_true (ouro_is_tracked (object_expression));
   gtk_expression_bind (gtk_property_expression_new (GTK_TYPE_WINDOW, gtk_expression_ref (object_expression), "title"),
@@ -1397,6 +1447,7 @@ main (int    argc,
   g_test_add_func ("/gobject-gtk/template-child-gone", test_template_child_gone);
   g_test_add_func ("/gobject-gtk/template-child-clean", test_template_child_clean);
   g_test_add_func ("/gobject-gtk/expression-drop-down", test_expression_drop_down);
+  g_test_add_func ("/gobject-gtk/expression-drop-down-model", test_expression_drop_down_model);
   g_test_add_func ("/gobject-gtk/expression-gone", test_expression_gone);
   g_test_add_func ("/gobject-gtk/expression-clean", test_expression_clean);
   g_test_add_func ("/gobject-gtk/expression-holders", test_expression_holders);

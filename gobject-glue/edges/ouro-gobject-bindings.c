@@ -80,6 +80,8 @@ typedef struct {
   gulong                 serial;         /* the key of the live table, not reused */
   gint                   refs;           /* atomic: GLib's notify, the maker */
   GBinding              *binding;
+  gconstpointer          source;         /* compared, never read */
+  gconstpointer          target;
   guint                  n_holders;      /* weak notifies GLib installed: 1 or 2 */
   gboolean               registered;     /* in the live table; under the lock */
   gboolean               released;       /* GLib let go; under the lock */
@@ -142,6 +144,33 @@ ouro_gobject_binding_holds (gulong serial)
   holds = link != NULL && bindings_link_holds (link);
   pthread_mutex_unlock (&bindings_lock);
   return holds;
+}
+
+void
+ouro_gobject_bindings_unbind_for (GObject *object)
+{
+  GPtrArray *bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  pthread_mutex_lock (&bindings_lock);
+  if (bindings_live != NULL)
+    {
+      g_hash_table_iter_init (&iter, bindings_live);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          BindingLink *link = value;
+
+          /* Holding: GLib has not let go, so the binding is alive. */
+          if (bindings_link_holds (link) && (link->source == object || link->target == object))
+            g_ptr_array_add (bindings, g_object_ref (link->binding));
+        }
+    }
+  pthread_mutex_unlock (&bindings_lock);
+
+  for (guint i = 0; i < bindings->len; i++)
+    g_binding_unbind (g_ptr_array_index (bindings, i));
+  g_ptr_array_unref (bindings);
 }
 
 static void
@@ -416,6 +445,8 @@ bindings_bind (BindingLink   *link,
     }
 
   link->binding = binding;
+  link->source = source;
+  link->target = target;
   link->n_holders = source == target ? 1 : 2;
   link->source_type = G_OBJECT_TYPE_NAME (source);
   link->target_type = G_OBJECT_TYPE_NAME (target);

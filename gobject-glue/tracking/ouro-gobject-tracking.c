@@ -299,6 +299,7 @@ gobject_traverse (gpointer      object,
   ouro_gobject_visit_recorded (gobject, visit, user_data);
   ouro_gobject_visit_containers (gobject, visit, user_data);
   ouro_gobject_visit_expression_holders (gobject, visit, user_data);
+  ouro_gobject_visit_list_models (gobject, visit, user_data);
 }
 
 static const char *
@@ -338,9 +339,18 @@ gobject_clear (gpointer object)
   ouro_gobject_describe_mark_disposing (object, TRUE);
   if (G_IS_BINDING (object))
     g_binding_unbind (object);
+  ouro_gobject_bindings_unbind_for (object);
   g_object_run_dispose (object);
   ouro_gobject_drop_recorded_qdata (object);
   ouro_gobject_describe_mark_disposing (object, FALSE);
+}
+
+/* A widget that still has a parent is left to its parent's dispose, which
+ * unparents it (gobject_clear () does nothing to it). */
+static gboolean
+gobject_can_clear (gpointer object)
+{
+  return !ouro_gobject_gtk_widget_has_parent (object);
 }
 
 static gsize
@@ -379,6 +389,7 @@ static const OuroClass gobject_class = {
   .get_size = gobject_get_size,
   .untracked_target = gobject_untracked_target,
   .clear_weak = ouro_gobject_clear_weak,
+  .can_clear = gobject_can_clear,
 };
 
 /**
