@@ -182,6 +182,13 @@ gboolean ouro_gobject_binding_holds  (gulong serial);
  * which turns that notify into a no-op. */
 void     ouro_gobject_bindings_unbind_for (GObject *object);
 
+/* ---- ouro-gobject-tasks.c: pending GTasks as holders ----------------- */
+
+void     ouro_gobject_tasks_init            (void);
+/* From the tracking hooks, for every GObject constructed or finalized. */
+void     ouro_gobject_tasks_note_constructed (GObject *object);
+void     ouro_gobject_tasks_note_finalized   (GObject *object);
+
 /* ---- ouro-gobject-holders.c: what holds objects from outside --------- */
 
 /* Installs the core's holder function; called by ouro_gobject_init (). */
@@ -196,6 +203,11 @@ void     ouro_gobject_holders_set_symbolise_func (OuroGObjectSymboliseFunc func)
 /* The dynamic symbol table's name for it: "function+0x1a (libfoo.so.1)",
  * or "0x… (libfoo.so.1+0x…)". */
 char    *ouro_gobject_symbolise_dladdr (guintptr return_address);
+/* ouro-gobject-tasks.c, from the holder function: adds the GTasks that
+ * hold @object, as their source object or as a pending call's user data. */
+void     ouro_gobject_tasks_explain (GObject                 *object,
+                                     OuroExplanation         *explanation,
+                                     OuroGObjectSymboliseFunc symbolise);
 
 /* ---- ouro-gobject-containers.c: GTK4 and GIO containers, at run time -- */
 

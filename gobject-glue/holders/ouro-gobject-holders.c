@@ -37,11 +37,8 @@
  * function is named after the object's type, clock_face_init for a
  * ClockFace) is flagged as a likely leak.
  *
- * Pending GTasks: a GTask holds its source object until it completes, but
- * the task is itself a GObject (tracked, so "task -> source object" would
- * be an edge, GTask's fields being private); and the data of a
- * GAsyncReadyCallback is the caller's reference, which GTask does not
- * take: not covered here.
+ * Pending GTasks (their source objects, and the user data of pending
+ * calls) are named by ouro-gobject-tasks.c, called from here.
  */
 #define _GNU_SOURCE   /* dladdr */
 #include "config.h"
@@ -430,6 +427,8 @@ holders_explain (gpointer         object,
     }
   g_array_unref (texts);
 
+  ouro_gobject_tasks_explain (object, explanation, symbolise);
+
   if (ouro_gobject_has_toggle_ref (object))
     ouro_explanation_add_holder (explanation, 1,
                                  "a language binding (toggle reference)", NULL, NULL);
@@ -441,5 +440,6 @@ ouro_gobject_holders_init (void)
   holders_resolve ();
   holders_default_context = g_main_context_default ();
   ouro_add_fork_lock (holders_lock_acquire, holders_lock_release);
+  ouro_gobject_tasks_init ();
   ouro_set_holder_func (holders_explain, NULL);
 }

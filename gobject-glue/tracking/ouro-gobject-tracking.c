@@ -56,6 +56,7 @@ tracking_constructed (GObject *object)
    * called through the PLT even from this file. */
   ouro_track (object, &gobject_class);
   ouro_gobject_interpose_claim_pending (object);
+  ouro_gobject_tasks_note_constructed (object);
 }
 
 static void
@@ -64,6 +65,7 @@ tracking_finalize (GObject *object)
   OuroGObjectFinalizeHook hook = g_atomic_pointer_get (&tracking_finalize_hook);
 
   ouro_untrack (object);
+  ouro_gobject_tasks_note_finalized (object);
   if (hook != NULL)
     hook (object);
   real_finalize (object);
