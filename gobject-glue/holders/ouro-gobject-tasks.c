@@ -79,16 +79,30 @@ ouro_gobject_tasks_init (void)
   ouro_add_fork_lock (tasks_lock_acquire, tasks_lock_release);
 }
 
+/* Until the first GTask: types known not to be GTask, direct-mapped, so
+ * a program that makes none pays a load and a compare per object, not a
+ * type-name comparison (each slot is one atomic word: a race only costs a
+ * strcmp ()). */
+#define TASKS_NOT_TASK_SLOTS 64
+static gpointer tasks_not_task[TASKS_NOT_TASK_SLOTS];
+
 /* Whether @object is a GTask; learns GTask's type from the first one. */
 static inline gboolean
 tasks_is_task (GObject *object)
 {
   GType type = (GType) g_atomic_pointer_get ((gpointer *) &tasks_type);
+  GType object_type = G_OBJECT_TYPE (object);
+  guint slot = (object_type >> 2) % TASKS_NOT_TASK_SLOTS;
 
   if (G_LIKELY (type != 0))
-    return G_OBJECT_TYPE (object) == type;
-  if (strcmp (G_OBJECT_TYPE_NAME (object), "GTask") != 0)
+    return object_type == type;
+  if (G_LIKELY (g_atomic_pointer_get (&tasks_not_task[slot]) == (gpointer) object_type))
     return FALSE;
+  if (strcmp (G_OBJECT_TYPE_NAME (object), "GTask") != 0)
+    {
+      g_atomic_pointer_set (&tasks_not_task[slot], (gpointer) object_type);
+      return FALSE;
+    }
   gio.source_object = (TaskGetPointer) dlsym (RTLD_DEFAULT, "g_task_get_source_object");
   gio.source_tag = (TaskGetPointer) dlsym (RTLD_DEFAULT, "g_task_get_source_tag");
   gio.cancellable = (TaskGetPointer) dlsym (RTLD_DEFAULT, "g_task_get_cancellable");
