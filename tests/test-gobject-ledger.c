@@ -1082,6 +1082,44 @@ test_explain_in_report (void)
   ouro_ledger_disable ();
 }
 
+/* A library call site that keeps finding no program frame is unwound once
+ * in 64 calls after 8 misses in a row; a found program frame starts the
+ * count again, and another site is not affected. */
+static void
+test_site_miss_cache (void)
+{
+  const guintptr site = (guintptr) test_site_miss_cache + 0x11;
+  const guintptr other = (guintptr) test_site_miss_cache + 0x23;
+  guint unwound = 0;
+
+  ouro_ledger_sites_reset ();
+  for (guint i = 0; i < 8; i++)
+    {
+      g_assert_true (ouro_ledger_site_should_unwind (site));
+      ouro_ledger_site_note_unwound (site, FALSE);
+    }
+  for (guint i = 0; i < 640; i++)
+    if (ouro_ledger_site_should_unwind (site))
+      {
+        unwound++;
+        ouro_ledger_site_note_unwound (site, FALSE);
+      }
+  g_assert_cmpuint (unwound, ==, 10);
+  g_assert_true (ouro_ledger_site_should_unwind (other));
+
+  /* A recheck that finds the program: unwound every time again. */
+  while (!ouro_ledger_site_should_unwind (site))
+    ;
+  ouro_ledger_site_note_unwound (site, TRUE);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_assert_true (ouro_ledger_site_should_unwind (site));
+      ouro_ledger_site_note_unwound (site, FALSE);
+    }
+  g_assert_true (ouro_ledger_site_should_unwind (site));
+  ouro_ledger_sites_reset ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1106,6 +1144,7 @@ main (int    argc,
   g_test_add_func ("/gobject-ledger/disabled-records-nothing", test_disabled_records_nothing);
   g_test_add_func ("/gobject-ledger/enable-errors", test_enable_errors);
   g_test_add_func ("/gobject-ledger/explain-in-report", test_explain_in_report);
+  g_test_add_func ("/gobject-ledger/site-miss-cache", test_site_miss_cache);
 
   return g_test_run ();
 }

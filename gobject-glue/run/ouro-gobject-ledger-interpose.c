@@ -359,19 +359,22 @@ ledger_stamp (guint kind_flags)
 /* Fills @frames with the stack from @site (a return address outside the
  * program's code) out to the innermost frame in the program's code, and
  * returns how many: 0 when no program frame is within
- * OURO_LEDGER_ATTRIBUTE_DEPTH frames (the site alone will do). */
+ * OURO_LEDGER_ATTRIBUTE_DEPTH frames (the site alone will do), or when
+ * @site is one that keeps finding none (ouro_ledger_site_should_unwind ()). */
 static inline guint
 ledger_capture_to_program (guintptr *frames,
                            guintptr  site)
 {
-  guint n = ouro_ledger_capture (frames, OURO_LEDGER_ATTRIBUTE_DEPTH, site);
+  guint n;
   gint program;
 
+  if (!ouro_ledger_site_should_unwind (site))
+    return 0;
+  n = ouro_ledger_capture (frames, OURO_LEDGER_ATTRIBUTE_DEPTH, site);
   /* Without the caller's frame first (a tail call hid it), the stack
    * would not say where the reference was taken. */
-  if (n < 2 || frames[0] != site)
-    return 0;
-  program = ouro_ledger_find_program_frame (frames, n);
+  program = n >= 2 && frames[0] == site ? ouro_ledger_find_program_frame (frames, n) : -1;
+  ouro_ledger_site_note_unwound (site, program > 0);
   return program > 0 ? (guint) program + 1 : 0;
 }
 

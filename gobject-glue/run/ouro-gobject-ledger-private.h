@@ -93,6 +93,18 @@ char      *ouro_ledger_describe_statistics (void);
 /* ======================================================================== */
 /* Between the ledger's own files (ouro-gobject-ledger*.c) only.            */
 /* ======================================================================== */
+/* Library call sites that keep finding no program frame (see
+ * ouro-gobject-ledger-symbols.c).  Whether to unwind a reference taken by
+ * the library code returning to @site: FALSE once its last
+ * LEDGER_MISS_THRESHOLD unwinds found no program frame, but for one call
+ * in LEDGER_MISS_RECHECK.  Lock-free. */
+gboolean ouro_ledger_site_should_unwind (guintptr site);
+/* What an unwind from @site found. */
+void     ouro_ledger_site_note_unwound  (guintptr site,
+                                         gboolean found);
+/* Forgets every site (tests, and a new ledger session). */
+void     ouro_ledger_sites_reset        (void);
+
 #ifdef OURO_LEDGER_COMPILATION
 
 /* Under ThreadSanitizer every busy store is a full fence: TSan knows

@@ -316,12 +316,13 @@ table_find (gpointer object)
  * map, style) would otherwise scan them all (R1, R2). */
 #define LEDGER_FRAME_COUNTS_MIN 64
 
-/* The bytes of a records array of @capacity slots, counts included. */
+/* The bytes of a records array of @capacity slots, counts and tags
+ * included. */
 static inline gsize
 entry_records_bytes (guint capacity)
 {
   return capacity * sizeof (LedgerRecord)
-       + (capacity >= LEDGER_FRAME_COUNTS_MIN ? capacity * sizeof (guint32) : 0);
+       + (capacity >= LEDGER_FRAME_COUNTS_MIN ? capacity * (sizeof (guint32) + 1) : 0);
 }
 
 static void
@@ -456,6 +457,55 @@ entry_frame_counts (LedgerEntry *entry)
          ? (guint32 *) &entry->records[entry->capacity] : NULL;
 }
 
+/* Such entries also keep, after the counts, one byte per record slot: a
+ * tag of the record's (thread, frame), bits of the hash the buckets do
+ * not use.  An unref from a frame that holds records of a shared object
+ * (thousands of them: a frame that takes and drops references while
+ * others pile up in front) finds its own with memchr () over the tags, a
+ * byte per record, instead of reading every record: 524 million records
+ * read per gtk4-demo run before, for 59 thousand unrefs. */
+static inline guint8
+frame_tag (guint32  thread,
+           guintptr frame)
+{
+  return (guint8) (((((guint64) frame >> 3) ^ thread) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 16);
+}
+
+/* @entry's record tags, or NULL when it is too small to keep them. */
+static inline guint8 *
+entry_frame_tags (LedgerEntry *entry)
+{
+  return entry->capacity >= LEDGER_FRAME_COUNTS_MIN
+         ? (guint8 *) ((guint32 *) &entry->records[entry->capacity] + entry->capacity) : NULL;
+}
+
+/* After it: @entry's slot @index holds @record, tagged. */
+static inline void
+entry_set_record (LedgerEntry        *entry,
+                  guint               index,
+                  const LedgerRecord *record)
+{
+  guint8 *tags = entry_frame_tags (entry);
+
+  entry->records[index] = *record;
+  if (tags != NULL)
+    tags[index] = frame_tag (record->thread, record->frame);
+}
+
+/* memmove () of @n records from slot @from to slot @to, tags with them. */
+static inline void
+entry_move_records (LedgerEntry *entry,
+                    guint        to,
+                    guint        from,
+                    guint        n)
+{
+  guint8 *tags = entry_frame_tags (entry);
+
+  memmove (&entry->records[to], &entry->records[from], n * sizeof (LedgerRecord));
+  if (tags != NULL)
+    memmove (&tags[to], &tags[from], n);
+}
+
 /* Adds @delta to the count of @record's frame bucket, when @entry keeps
  * counts. */
 static inline void
@@ -480,7 +530,7 @@ entry_reserve (LedgerEntry *entry)
   if (entry->head > 0 && entry->head >= entry->n)
     {
       /* Released from the front (R5) as much as taken: slide back. */
-      memmove (entry->records, &entry->records[entry->head], entry->n * sizeof (LedgerRecord));
+      entry_move_records (entry, 0, entry->head, entry->n);
       entry->head = 0;
       return;
     }
@@ -491,10 +541,15 @@ entry_reserve (LedgerEntry *entry)
   entry->capacity = capacity;
   if (entry_frame_counts (entry) != NULL)
     {
-      /* The counts moved past the new slots: counted again. */
+      /* The counts and tags moved past the new slots: made again. */
       memset (entry_frame_counts (entry), 0, capacity * sizeof (guint32));
+      guint8 *tags = entry_frame_tags (entry);
+
       for (guint i = entry->head; i < entry->head + entry->n; i++)
-        entry_count_frame (entry, &entry->records[i], 1);
+        {
+          entry_count_frame (entry, &entry->records[i], 1);
+          tags[i] = frame_tag (entry->records[i].thread, entry->records[i].frame);
+        }
     }
 }
 
@@ -505,18 +560,17 @@ entry_push (LedgerEntry        *entry,
             gboolean            first)
 {
   if (first && entry->head > 0)
-    entry->records[--entry->head] = *record;
+    entry_set_record (entry, --entry->head, record);
   else
     {
       entry_reserve (entry);
       if (first)
         {
-          memmove (&entry->records[entry->head + 1], &entry->records[entry->head],
-                   entry->n * sizeof (LedgerRecord));
-          entry->records[entry->head] = *record;
+          entry_move_records (entry, entry->head + 1, entry->head, entry->n);
+          entry_set_record (entry, entry->head, record);
         }
       else
-        entry->records[entry->head + entry->n] = *record;
+        entry_set_record (entry, entry->head + entry->n, record);
     }
   if (entry->n++ == 0)
     ledger_n_objects++;
@@ -538,12 +592,11 @@ entry_remove (LedgerEntry *entry,
   entry_count_frame (entry, &entry->records[index], -1);
   if (before < after)
     {
-      memmove (&entry->records[entry->head + 1], &entry->records[entry->head],
-               before * sizeof (LedgerRecord));
+      entry_move_records (entry, entry->head + 1, entry->head, before);
       entry->head++;
     }
   else
-    memmove (&entry->records[index], &entry->records[index + 1], after * sizeof (LedgerRecord));
+    entry_move_records (entry, index, index + 1, after);
   entry->n--;
   ledger_n_records--;
   if (entry->n == 0)
@@ -577,13 +630,27 @@ entry_release (LedgerEntry *entry,
    * else the oldest (R2). */
   if ((entry->frame_mask & frame_bit (thread, frame)) != 0
       && (counts == NULL || counts[frame_bucket (thread, frame, entry->capacity)] > 0))
-    for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
-      {
-        const LedgerRecord *record = &entry->records[i];
+    {
+      const guint8 *tags = entry_frame_tags (entry);
+      guint8 tag = frame_tag (thread, frame);
 
-        if (record->clock <= clock && record->thread == thread && record->frame == frame)
-          chosen = i;                                   /* R1, R2 */
-      }
+      for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
+        {
+          const LedgerRecord *record;
+
+          if (tags != NULL && tags[i] != tag)
+            {
+              const guint8 *next = memchr (&tags[i], tag, end - i);
+
+              if (next == NULL)
+                break;
+              i = next - tags;
+            }
+          record = &entry->records[i];
+          if (record->clock <= clock && record->thread == thread && record->frame == frame)
+            chosen = i;                                 /* R1, R2 */
+        }
+    }
   if (chosen == G_MAXUINT && (module & OURO_LEDGER_MODULE_GLIB) != 0)
     for (guint i = entry->head; i < end && chosen == G_MAXUINT; i++)
       if (entry->records[i].clock <= clock && entry->records[i].kind != OURO_LEDGER_NEW)
@@ -613,7 +680,7 @@ entry_sink_floating (LedgerEntry        *entry,
         && (entry->records[i].flags & OURO_LEDGER_FLAG_FLOATING) != 0)
       {
         entry_count_frame (entry, &entry->records[i], -1);
-        entry->records[i] = *record;
+        entry_set_record (entry, i, record);
         entry_count_frame (entry, record, 1);
         entry->frame_mask |= frame_bit (record->thread, record->frame);
         entry->module_mask |= module_bit (record->module);
@@ -1054,6 +1121,7 @@ ouro_ledger_enable (guint    backtrace_depth,
   if (!ouro_ledger_interpose_check (error))
     return FALSE;
   uses_libunwind = ouro_ledger_capture_init ();
+  ouro_ledger_sites_reset ();
   if (backtrace_depth > 1 && !uses_libunwind && g_once_init_enter (&unwind_warned))
     {
       g_message ("ouro: backtrace=%u: libunwind is not available (or not used: under valgrind "
