@@ -70,9 +70,14 @@ typedef struct {
   OuroOwnFunc       own_func;       /* likewise */
   gpointer          own_data;
   guint8           *cycle_own;      /* graph cycle -> has a member of the program's own */
-  const OuroClass  *last_class;     /* one-entry caches for interning */
-  const char       *last_raw_type;
-  const char       *last_type;
+  /* Interned type names by (class, raw name pointer), direct-mapped:
+   * g_intern_string () hashes the string and takes a lock, and objects of
+   * many types alternate in tracking order. */
+  struct {
+    const OuroClass *klass;
+    const char      *raw;
+    const char      *interned;
+  } type_cache[256];
   const OuroClass  *last_name_class;
   const char       *last_class_name;
 } Builder;
@@ -83,14 +88,15 @@ build_type_name (Builder  *builder,
 {
   const OuroClass *klass = ouro_graph_class (builder->graph, node);
   const char *raw = ouro_class_get_type_name (klass, builder->graph->objects[node]);
+  guint slot = (guint) ((((guintptr) raw >> 3) ^ ((guintptr) klass >> 4)) % G_N_ELEMENTS (builder->type_cache));
 
-  if (klass != builder->last_class || raw != builder->last_raw_type)
+  if (builder->type_cache[slot].klass != klass || builder->type_cache[slot].raw != raw)
     {
-      builder->last_class = klass;
-      builder->last_raw_type = raw;
-      builder->last_type = g_intern_string (raw);
+      builder->type_cache[slot].klass = klass;
+      builder->type_cache[slot].raw = raw;
+      builder->type_cache[slot].interned = g_intern_string (raw);
     }
-  return builder->last_type;
+  return builder->type_cache[slot].interned;
 }
 
 /* The type name of @node, from the cycle members' cache when it is one. */
