@@ -1082,9 +1082,10 @@ test_explain_in_report (void)
   ouro_ledger_disable ();
 }
 
-/* A library call site that keeps finding no program frame is unwound once
- * in 64 calls after 8 misses in a row; a found program frame starts the
- * count again, and another site is not affected. */
+/* A library call site (return address and caller's frame) that keeps
+ * finding no program frame is unwound once in 64 calls after 8 misses in
+ * a row; a found program frame starts the count again, and another site,
+ * or the same code called from another frame, is not affected. */
 static void
 test_site_miss_cache (void)
 {
@@ -1095,28 +1096,30 @@ test_site_miss_cache (void)
   ouro_ledger_sites_reset ();
   for (guint i = 0; i < 8; i++)
     {
-      g_assert_true (ouro_ledger_site_should_unwind (site));
-      ouro_ledger_site_note_unwound (site, FALSE);
+      g_assert_true (ouro_ledger_site_should_unwind (site, 0x7ffc1000));
+      ouro_ledger_site_note_unwound (site, 0x7ffc1000, FALSE);
     }
   for (guint i = 0; i < 640; i++)
-    if (ouro_ledger_site_should_unwind (site))
+    if (ouro_ledger_site_should_unwind (site, 0x7ffc1000))
       {
         unwound++;
-        ouro_ledger_site_note_unwound (site, FALSE);
+        ouro_ledger_site_note_unwound (site, 0x7ffc1000, FALSE);
       }
   g_assert_cmpuint (unwound, ==, 10);
-  g_assert_true (ouro_ledger_site_should_unwind (other));
+  g_assert_true (ouro_ledger_site_should_unwind (other, 0x7ffc1000));
+  /* The same code reached from elsewhere on the stack is another site. */
+  g_assert_true (ouro_ledger_site_should_unwind (site, 0x7ffc2000));
 
   /* A recheck that finds the program: unwound every time again. */
-  while (!ouro_ledger_site_should_unwind (site))
+  while (!ouro_ledger_site_should_unwind (site, 0x7ffc1000))
     ;
-  ouro_ledger_site_note_unwound (site, TRUE);
+  ouro_ledger_site_note_unwound (site, 0x7ffc1000, TRUE);
   for (guint i = 0; i < 7; i++)
     {
-      g_assert_true (ouro_ledger_site_should_unwind (site));
-      ouro_ledger_site_note_unwound (site, FALSE);
+      g_assert_true (ouro_ledger_site_should_unwind (site, 0x7ffc1000));
+      ouro_ledger_site_note_unwound (site, 0x7ffc1000, FALSE);
     }
-  g_assert_true (ouro_ledger_site_should_unwind (site));
+  g_assert_true (ouro_ledger_site_should_unwind (site, 0x7ffc1000));
   ouro_ledger_sites_reset ();
 }
 

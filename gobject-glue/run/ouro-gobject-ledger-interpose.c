@@ -363,18 +363,19 @@ ledger_stamp (guint kind_flags)
  * @site is one that keeps finding none (ouro_ledger_site_should_unwind ()). */
 static inline guint
 ledger_capture_to_program (guintptr *frames,
-                           guintptr  site)
+                           guintptr  site,
+                           guintptr  frame)
 {
   guint n;
   gint program;
 
-  if (!ouro_ledger_site_should_unwind (site))
+  if (!ouro_ledger_site_should_unwind (site, frame))
     return 0;
   n = ouro_ledger_capture (frames, OURO_LEDGER_ATTRIBUTE_DEPTH, site);
   /* Without the caller's frame first (a tail call hid it), the stack
    * would not say where the reference was taken. */
   program = n >= 2 && frames[0] == site ? ouro_ledger_find_program_frame (frames, n) : -1;
-  ouro_ledger_site_note_unwound (site, program > 0);
+  ouro_ledger_site_note_unwound (site, frame, program > 0);
   return program > 0 ? (guint) program + 1 : 0;
 }
 
@@ -410,7 +411,7 @@ ledger_note_any (gpointer object,
           /* Taken in a library on the program's behalf: the program's
            * line that led there is the site, the library's frames its
            * context. */
-          n_frames = ledger_capture_to_program (frames, site);
+          n_frames = ledger_capture_to_program (frames, site, frame);
           if (n_frames > 0)
             kind_flags |= OURO_LEDGER_FLAG_STACK;
         }

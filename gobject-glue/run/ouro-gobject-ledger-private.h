@@ -95,12 +95,15 @@ char      *ouro_ledger_describe_statistics (void);
 /* ======================================================================== */
 /* Library call sites that keep finding no program frame (see
  * ouro-gobject-ledger-symbols.c).  Whether to unwind a reference taken by
- * the library code returning to @site: FALSE once its last
- * LEDGER_MISS_THRESHOLD unwinds found no program frame, but for one call
- * in LEDGER_MISS_RECHECK.  Lock-free. */
-gboolean ouro_ledger_site_should_unwind (guintptr site);
-/* What an unwind from @site found. */
+ * the library code returning to @site, from the caller's stack @frame:
+ * FALSE once the last LEDGER_MISS_THRESHOLD unwinds from that site and
+ * frame found no program frame, but for one call in LEDGER_MISS_RECHECK.
+ * Lock-free. */
+gboolean ouro_ledger_site_should_unwind (guintptr site,
+                                         guintptr frame);
+/* What an unwind from @site and @frame found. */
 void     ouro_ledger_site_note_unwound  (guintptr site,
+                                         guintptr frame,
                                          gboolean found);
 /* Forgets every site (tests, and a new ledger session). */
 void     ouro_ledger_sites_reset        (void);

@@ -239,46 +239,61 @@ ouro_ledger_capture (guintptr *frames,
  * the references a GTK program's libraries take are taken for themselves
  * from the main loop (layout, CSS, rendering), the same few call sites
  * again and again, and unwinding 16 frames for each to find no program
- * frame was the largest cost of `ouro run` (bench/README.md).  A site
- * (the return address into the library) whose last
- * LEDGER_MISS_THRESHOLD captures all found no program frame is unwound
- * only once in LEDGER_MISS_RECHECK calls after that; the other calls keep
- * the site alone, as a miss would have.  A recheck that finds a program
- * frame starts the count again, so a site that often works for the
- * program keeps being unwound.  Direct-mapped, one atomic word per slot
- * and field: a race between threads only costs an unwind more or less. */
-#define LEDGER_MISS_SLOTS     1024
+ * frame was the largest cost of `ouro run` (bench/README.md).  A call
+ * site is the return address into the library and the caller's stack
+ * frame (its CFA): the same code reached through the same chain of calls
+ * runs at the same depth, while the program's calls into it come from
+ * elsewhere on the stack, so keying on both keeps them apart.  A site
+ * whose last LEDGER_MISS_THRESHOLD unwinds all found no program frame is
+ * unwound only once in LEDGER_MISS_RECHECK calls after that; the other
+ * calls keep the library frame alone, as a miss would have.  A recheck
+ * that finds a program frame starts the count again.  Direct-mapped, one
+ * atomic word per slot and field: a race between threads, or two sites
+ * sharing a key, only costs an unwind more or less. */
+#define LEDGER_MISS_SLOTS     4096
 #define LEDGER_MISS_THRESHOLD 8
 #define LEDGER_MISS_RECHECK   64
-static guintptr ledger_miss_sites[LEDGER_MISS_SLOTS];
-static guint32  ledger_miss_counts[LEDGER_MISS_SLOTS];   /* misses in a row, saturated */
-static guint32  ledger_miss_skips[LEDGER_MISS_SLOTS];    /* calls not unwound since */
+static guint64 ledger_miss_keys[LEDGER_MISS_SLOTS];
+static guint32 ledger_miss_counts[LEDGER_MISS_SLOTS];   /* misses in a row, saturated */
+static guint32 ledger_miss_skips[LEDGER_MISS_SLOTS];    /* calls not unwound since */
 
-static inline guint
-ledger_miss_slot (guintptr site)
+/* The key of (@site, @frame), never 0, and its slot. */
+static inline guint64
+ledger_miss_key (guintptr site,
+                 guintptr frame,
+                 guint   *slot)
 {
-  return (guint) ((site * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 54) % LEDGER_MISS_SLOTS;
+  guint64 key = ((guint64) site * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+              ^ ((guint64) frame * G_GUINT64_CONSTANT (0xC2B2AE3D27D4EB4F));
+
+  key |= 1;
+  *slot = (guint) (key >> 52) % LEDGER_MISS_SLOTS;
+  return key;
 }
 
 gboolean
-ouro_ledger_site_should_unwind (guintptr site)
+ouro_ledger_site_should_unwind (guintptr site,
+                                guintptr frame)
 {
-  guint slot = ledger_miss_slot (site);
+  guint slot;
+  guint64 key = ledger_miss_key (site, frame, &slot);
 
-  return __atomic_load_n (&ledger_miss_sites[slot], __ATOMIC_RELAXED) != site
+  return __atomic_load_n (&ledger_miss_keys[slot], __ATOMIC_RELAXED) != key
          || __atomic_load_n (&ledger_miss_counts[slot], __ATOMIC_RELAXED) < LEDGER_MISS_THRESHOLD
          || __atomic_add_fetch (&ledger_miss_skips[slot], 1, __ATOMIC_RELAXED) % LEDGER_MISS_RECHECK == 0;
 }
 
 void
 ouro_ledger_site_note_unwound (guintptr site,
+                               guintptr frame,
                                gboolean found)
 {
-  guint slot = ledger_miss_slot (site);
+  guint slot;
+  guint64 key = ledger_miss_key (site, frame, &slot);
 
-  if (__atomic_load_n (&ledger_miss_sites[slot], __ATOMIC_RELAXED) != site)
+  if (__atomic_load_n (&ledger_miss_keys[slot], __ATOMIC_RELAXED) != key)
     {
-      __atomic_store_n (&ledger_miss_sites[slot], site, __ATOMIC_RELAXED);
+      __atomic_store_n (&ledger_miss_keys[slot], key, __ATOMIC_RELAXED);
       __atomic_store_n (&ledger_miss_counts[slot], 0, __ATOMIC_RELAXED);
       __atomic_store_n (&ledger_miss_skips[slot], 0, __ATOMIC_RELAXED);
     }
@@ -293,7 +308,7 @@ ouro_ledger_sites_reset (void)
 {
   for (guint i = 0; i < LEDGER_MISS_SLOTS; i++)
     {
-      __atomic_store_n (&ledger_miss_sites[i], 0, __ATOMIC_RELAXED);
+      __atomic_store_n (&ledger_miss_keys[i], 0, __ATOMIC_RELAXED);
       __atomic_store_n (&ledger_miss_counts[i], 0, __ATOMIC_RELAXED);
       __atomic_store_n (&ledger_miss_skips[i], 0, __ATOMIC_RELAXED);
     }
