@@ -314,13 +314,66 @@ typedef struct {
  * refs and unrefs all the collectable garbage; only the chosen objects are
  * cleared. */
 typedef enum {
-  /* In each garbage cycle that no other garbage holds, one member: the
-   * @attempt-th (modulo their number) of those whose class can clear it
-   * now, in tracking order. */
-  COLLECT_CLEAR_ONE_PER_ROOT_CYCLE,
+  /* In each garbage cycle that no other garbage holds, @width members:
+   * those whose class can clear them now, in tracking order, from the
+   * @offset-th on (modulo their number). */
+  COLLECT_CLEAR_GENTLY,
   /* Every collectable garbage object. */
   COLLECT_CLEAR_ALL,
 } CollectLevel;
+
+/* What a collect knows from one round to the next. */
+typedef struct {
+  guint        round;
+  CollectLevel level;
+  guint        offset;
+  guint        width;
+  guint        n_slow;        /* rounds in a row that freed less than half */
+  guint        n_previous;    /* garbage the previous round's scan found */
+  guint        n_chosen;      /* objects the previous round chose to clear */
+} CollectState;
+
+/* Gentle rounds a collect runs at most, and rounds in a row that free less
+ * than half of the garbage, before one clears every collectable object
+ * left. */
+#define COLLECT_MAX_GENTLE_ROUNDS 16
+#define COLLECT_MAX_SLOW_ROUNDS   2
+
+/* After it: @state says what the round whose scan found @n_garbage
+ * clears.  A round that freed at least half of the garbage keeps one
+ * member per cycle; one that freed less clears 16 times as many members
+ * next, and one that freed nothing also moves on to other members. */
+static void
+collect_choose (CollectState *state,
+                guint         n_garbage)
+{
+  if (state->round == 0)
+    {
+      state->level = COLLECT_CLEAR_GENTLY;
+      state->offset = 0;
+      state->width = 1;
+    }
+  else if (n_garbage * 2 <= state->n_previous)
+    {
+      state->offset = 0;
+      state->width = 1;
+      state->n_slow = 0;
+    }
+  else
+    {
+      if (n_garbage >= state->n_previous)
+        state->offset += state->width;
+      else
+        state->offset = 0;
+      state->width = state->width > G_MAXUINT / 16 ? G_MAXUINT : state->width * 16;
+      state->n_slow++;
+    }
+  if (state->round >= COLLECT_MAX_GENTLE_ROUNDS || state->n_slow >= COLLECT_MAX_SLOW_ROUNDS
+      || (state->round > 0 && state->n_chosen == 0))
+    state->level = COLLECT_CLEAR_ALL;
+  state->n_previous = n_garbage;
+  state->round++;
+}
 
 /* After it: @root[c] says whether garbage cycle c is held by no garbage
  * outside it.  Garbage in no cycle is held by garbage (its refcount is all
@@ -356,24 +409,25 @@ collect_can_clear (const CollectItem *item)
 }
 
 /* After it: @collectable lists the garbage whose class can be collected and
- * @refused the rest, each in tracking order, and the collectable items
- * that @level and @attempt choose have clear set.  Returns the garbage
- * count, and in *@n_chosen how many items have clear set. */
+ * @refused the rest, each in tracking order, the collectable items that
+ * @state chooses (collect_choose (), given the garbage count) have clear
+ * set, and @state->n_chosen counts them.  Returns the garbage count. */
 static guint
 collect_gather_unlocked (OuroGraph    *graph,
-                         CollectLevel  level,
-                         guint         attempt,
+                         CollectState *state,
                          GArray       *collectable,
-                         GArray       *refused,
-                         guint        *n_chosen)
+                         GArray       *refused)
 {
   gboolean *root = NULL;
   guint *n_candidates = NULL;   /* per cycle: clearable members seen so far */
   guint *n_clearable = NULL;    /* per cycle: all of them */
   guint n_garbage = 0;
 
-  *n_chosen = 0;
-  if (level == COLLECT_CLEAR_ONE_PER_ROOT_CYCLE && graph->n_cycles > 0)
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    n_garbage += ouro_graph_is_garbage (graph, v);
+  collect_choose (state, n_garbage);
+  state->n_chosen = 0;
+  if (state->level == COLLECT_CLEAR_GENTLY && graph->n_cycles > 0)
     {
       root = collect_find_root_cycles (graph);
       n_candidates = g_new0 (guint, graph->n_cycles);
@@ -398,18 +452,23 @@ collect_gather_unlocked (OuroGraph    *graph,
 
       if (!ouro_graph_is_garbage (graph, v))
         continue;
-      n_garbage++;
       if (item.klass->ref == NULL || item.klass->unref == NULL || item.klass->clear == NULL)
         {
           g_array_append_val (refused, item);
           continue;
         }
       cycle = graph->n_cycles > 0 ? graph->cycle_of[v] : OURO_NODE_NONE;
-      if (level == COLLECT_CLEAR_ALL)
+      if (state->level == COLLECT_CLEAR_ALL)
         item.clear = TRUE;
       else if (cycle != OURO_NODE_NONE && root[cycle] && collect_can_clear (&item))
-        item.clear = n_candidates[cycle]++ == attempt % n_clearable[cycle];
-      *n_chosen += item.clear;
+        {
+          /* Its rank among the cycle's clearable members, from @offset. */
+          guint n = n_clearable[cycle];
+          guint rank = (n_candidates[cycle]++ + n - state->offset % n) % n;
+
+          item.clear = rank < state->width;
+        }
+      state->n_chosen += item.clear;
       g_array_append_val (collectable, item);
     }
 
@@ -518,29 +577,24 @@ collect_report_refused (GArray *refused)
   g_hash_table_unref (still_tracked);
 }
 
-/* One round of ouro_collect (): scans, and clears what @level and
- * @attempt choose of the garbage found (see ouro_collect ()).  Returns the
- * garbage the scan found, collectable or not, in *@n_collectable how much
- * of it could be collected and in *@n_chosen how much was chosen to be
- * cleared.  @refused, emptied first, lists the rest. */
+/* One round of ouro_collect (): scans, and clears what @state chooses of
+ * the garbage found (see ouro_collect ()).  Returns the garbage the scan
+ * found, collectable or not, and in *@n_collectable how much of it could
+ * be collected.  @refused, emptied first, lists the rest. */
 static guint
-collect_round (CollectLevel  level,
-               guint         attempt,
+collect_round (CollectState *state,
                guint        *n_collectable,
-               guint        *n_chosen,
                GArray       *refused)
 {
   GArray *collectable = g_array_new (FALSE, FALSE, sizeof (CollectItem));
   OuroGraph graph;
   guint n_garbage = 0;
 
-  *n_chosen = 0;
   g_array_set_size (refused, 0);
   ouro_registry_lock_for_scan ();
   if (ouro_scan_run_unlocked (&graph, OURO_SCAN_GARBAGE))
     {
-      n_garbage = collect_gather_unlocked (&graph, level, attempt, collectable, refused,
-                                           n_chosen);
+      n_garbage = collect_gather_unlocked (&graph, state, collectable, refused);
       ouro_graph_clear (&graph);
       /* Under the same lock as the scan: untracking waits, so no garbage
        * object can be freed (and its address reused) in between. */
@@ -577,9 +631,6 @@ collect_round (CollectLevel  level,
   return n_garbage;
 }
 
-/* Rounds one collect may run before it clears all that is left. */
-#define COLLECT_MAX_GENTLE_ROUNDS 32
-
 /**
  * ouro_collect:
  *
@@ -593,9 +644,12 @@ collect_round (CollectLevel  level,
  * expects.  Clearing every object at once would dispose objects still in
  * use by garbage not yet torn down (a GListStore a GTK list view still
  * shows), which libraries do not survive.  Rounds go on while garbage is
- * left: one that freed nothing tries the next member of each cycle, and
- * after COLLECT_MAX_GENTLE_ROUNDS rounds a last one clears every
- * collectable object left.  Garbage of other classes is not touched; what
+ * left.  After a round that freed less than half of the garbage (a tangle
+ * where one member's clear releases little), the next clears 16 times as
+ * many members of each cycle, other members when nothing was freed; after
+ * COLLECT_MAX_SLOW_ROUNDS such rounds in a row, COLLECT_MAX_GENTLE_ROUNDS
+ * rounds in all, or a round that could choose nothing, a last one clears
+ * every collectable object left.  Garbage of other classes is not touched; what
  * of it is still garbage after the last round (nothing collected released
  * it) is named in a message.
  *
@@ -613,28 +667,16 @@ guint
 ouro_collect (void)
 {
   GArray *refused = g_array_new (FALSE, FALSE, sizeof (CollectItem));
-  guint n_garbage, n_left, n_collectable, n_chosen, attempt = 0;
+  CollectState state = { 0, };
+  guint n_garbage, n_collectable;
 
   if (ouro_registry_refuse_reentry ("ouro_collect"))
     return 0;
   ouro_fork_ensure_handlers ();
 
-  n_garbage = n_left = collect_round (COLLECT_CLEAR_ONE_PER_ROOT_CYCLE, 0, &n_collectable,
-                                      &n_chosen, refused);
-  for (guint round = 1; n_collectable > 0; round++)
-    {
-      /* Gentle rounds while they can choose something to clear. */
-      CollectLevel level = round < COLLECT_MAX_GENTLE_ROUNDS && n_chosen > 0
-                           ? COLLECT_CLEAR_ONE_PER_ROOT_CYCLE : COLLECT_CLEAR_ALL;
-      guint n_now = collect_round (level, attempt, &n_collectable, &n_chosen, refused);
-
-      /* Progress: the next round starts again from each cycle's first
-       * member; none: it tries the next one. */
-      attempt = n_now < n_left ? 0 : attempt + 1;
-      n_left = n_now;
-      if (level == COLLECT_CLEAR_ALL)
-        break;
-    }
+  n_garbage = collect_round (&state, &n_collectable, refused);
+  while (n_collectable > 0 && state.level != COLLECT_CLEAR_ALL)
+    collect_round (&state, &n_collectable, refused);
 
   collect_report_refused (refused);
   g_array_unref (refused);

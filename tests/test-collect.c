@@ -239,6 +239,44 @@ test_collect_inner_cycle_waits (void)
   g_string_free (cleared_names, TRUE);
 }
 
+/* A tangle: every node holds every other, so clearing one member frees
+ * nothing.  The rounds escalate (1 member, then 16, then all that is
+ * left), and one collect frees it all. */
+static void
+test_collect_tangle_escalates (void)
+{
+  TestNode *nodes[40];
+  guint freed_before = test_node_n_freed;
+
+  cleared_names = g_string_new (NULL);
+  n_clears = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    {
+      char *name = g_strdup_printf ("t%u", i);
+
+      nodes[i] = counting_node_new (name);
+      g_free (name);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (nodes); j++)
+      if (i != j)
+        test_node_link (nodes[i], nodes[j], "next");
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    test_node_unref (nodes[i]);
+
+  g_assert_cmpuint (ouro_collect (), ==, G_N_ELEMENTS (nodes));
+  g_assert_cmpuint (test_node_n_freed - freed_before, ==, G_N_ELEMENTS (nodes));
+  g_assert_cmpuint (ouro_get_n_tracked (), ==, 0);
+  g_test_message ("cleared: %s", cleared_names->str);
+  /* One member first; it freed nothing, so 16 others next (t0, no longer
+   * in the cycle once cleared, is not among them); then all that is left,
+   * each once, but those the earlier clears already released. */
+  g_assert_true (g_str_has_prefix (cleared_names->str, "t0 "));
+  g_assert_cmpuint (n_clears, >, 1 + 16);
+  g_assert_cmpuint (n_clears, <=, 1 + 16 + G_N_ELEMENTS (nodes));
+  g_string_free (cleared_names, TRUE);
+}
+
 /* Many independent cycles in one collect. */
 static void
 test_collect_many (void)
@@ -334,6 +372,7 @@ main (int    argc,
   g_test_add_func ("/collect/clears-one-member", test_collect_clears_one_member);
   g_test_add_func ("/collect/skips-what-cannot-clear", test_collect_skips_what_cannot_clear);
   g_test_add_func ("/collect/inner-cycle-waits", test_collect_inner_cycle_waits);
+  g_test_add_func ("/collect/tangle-escalates", test_collect_tangle_escalates);
   g_test_add_func ("/collect/weak-upgrade-keeps-cycle", test_collect_weak_upgrade_keeps_cycle);
 
   return g_test_run ();
