@@ -10,7 +10,9 @@
  * traverses and cuts the visited targets into chunks of GRAPH_CHUNK; the
  * worker resolves the chunks it is handed, and when the worker's ring is
  * full the scanning thread resolves the chunk itself, so both CPUs stay
- * busy and neither waits for the other until the end.
+ * busy and neither waits for the other until the end.  When the traverse
+ * is the slower side (GObjects), the worker spins a little, yields a
+ * little, then sleeps until the next chunk is handed over.
  *
  * Each chunk owns a range of edge_target, numbered by visit (every
  * non-NULL target gets one entry, OURO_NODE_NONE when it is not tracked),
@@ -64,6 +66,13 @@ typedef struct {
   guint32            *counts;      /* [n_nodes]: visits the worker resolved */
   gint                finished;    /* atomic: no chunk will be handed over any more */
 
+  /* The worker sleeps here when the scanning thread keeps it waiting (a
+   * traverse slower than resolving, as GObjects' are): spinning then
+   * burnt a CPU for nothing. */
+  pthread_mutex_t     wake_lock;
+  pthread_cond_t      wake_cond;
+  gint                sleeping;    /* atomic: the worker is, or is about to */
+
   /* The scanning thread's side. */
   GraphChunk         *chunk;       /* being filled */
   guint32             next_ring;   /* the ring chunk to hand over next */
@@ -97,6 +106,39 @@ parallel_resolve (const OuroRegistry     *registry,
                               edge_target + chunk->first + b, counter);
 }
 
+/* Yields before the worker sleeps instead. */
+#define PARALLEL_YIELDS 16
+
+/* On the worker: returns once @chunk is FULL or the scan finished.  The
+ * flag and the state are stored and loaded sequentially consistent on both
+ * sides (g_atomic_int_set/get), so either the scanning thread sees
+ * sleeping set and signals under the lock, or the worker sees the chunk
+ * FULL before it waits: no wake-up is lost. */
+static void
+parallel_sleep (GraphParallel *parallel,
+                GraphChunk    *chunk)
+{
+  pthread_mutex_lock (&parallel->wake_lock);
+  g_atomic_int_set (&parallel->sleeping, TRUE);
+  while (g_atomic_int_get (&chunk->state) != CHUNK_FULL
+         && !g_atomic_int_get (&parallel->finished))
+    pthread_cond_wait (&parallel->wake_cond, &parallel->wake_lock);
+  g_atomic_int_set (&parallel->sleeping, FALSE);
+  pthread_mutex_unlock (&parallel->wake_lock);
+}
+
+/* On the scanning thread, after it handed a chunk over or finished. */
+static inline void
+parallel_wake (GraphParallel *parallel)
+{
+  if (g_atomic_int_get (&parallel->sleeping))
+    {
+      pthread_mutex_lock (&parallel->wake_lock);
+      pthread_cond_signal (&parallel->wake_cond);
+      pthread_mutex_unlock (&parallel->wake_lock);
+    }
+}
+
 static gpointer
 parallel_worker_main (gpointer data)
 {
@@ -120,8 +162,13 @@ parallel_worker_main (gpointer data)
             return NULL;
           if (++spins < 256)
             parallel_pause ();
-          else
+          else if (spins < 256 + PARALLEL_YIELDS)
             sched_yield ();
+          else
+            {
+              parallel_sleep (parallel, chunk);
+              spins = 0;
+            }
         }
       /* edge_target is not reallocated while this chunk is FULL. */
       parallel_resolve (parallel->registry, parallel->graph->edge_target, chunk, &counter);
@@ -219,7 +266,10 @@ parallel_hand_over (GraphParallel *parallel)
       parallel_retire (parallel, chunk);
     }
   else
-    g_atomic_int_set (&chunk->state, CHUNK_FULL);
+    {
+      g_atomic_int_set (&chunk->state, CHUNK_FULL);
+      parallel_wake (parallel);
+    }
   parallel_take_chunk (parallel);
   return TRUE;
 }
@@ -281,6 +331,8 @@ parallel_free (GraphParallel *parallel)
   g_free (parallel->ring);
   g_free (parallel->own);
   g_free (parallel->counts);
+  pthread_mutex_destroy (&parallel->wake_lock);
+  pthread_cond_destroy (&parallel->wake_cond);
   g_free (parallel);
 }
 
@@ -299,6 +351,8 @@ ouro_graph_collect_edges_parallel (OuroGraph          *graph,
   parallel->ring = g_new0 (GraphChunk, GRAPH_RING);
   parallel->own = g_new0 (GraphChunk, 1);
   parallel->counts = g_new0 (guint32, MAX (n, 1));
+  pthread_mutex_init (&parallel->wake_lock, NULL);
+  pthread_cond_init (&parallel->wake_cond, NULL);
   worker = g_thread_try_new ("ouro-scan", parallel_worker_main, parallel, NULL);
   if (worker == NULL)
     {
@@ -322,6 +376,7 @@ ouro_graph_collect_edges_parallel (OuroGraph          *graph,
     parallel->overflow = TRUE;
 
   g_atomic_int_set (&parallel->finished, TRUE);
+  parallel_wake (parallel);
   parallel_drain (parallel);
   g_thread_join (worker);
 

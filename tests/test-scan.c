@@ -428,8 +428,23 @@ scan_to_json (guint32  parallel_min_nodes,
   return json;
 }
 
+/* A traverse that now and then takes its time, as GObjects' do: the
+ * worker runs out of chunks to resolve and sleeps until the next one. */
+static gboolean two_threads_slow;
+static guint    two_threads_traversed;
+
 static void
-test_two_threads_same_report (void)
+slow_traverse (gpointer      object,
+               OuroVisitFunc visit,
+               gpointer      user_data)
+{
+  if (two_threads_slow && ++two_threads_traversed % 2500 == 0)
+    g_usleep (2000);
+  test_node_class.traverse (object, visit, user_data);
+}
+
+static void
+two_threads_same_report (gboolean slow)
 {
   enum { N = 20000, HALF = N / 2 };
   OuroClass hooked = test_node_class;
@@ -440,6 +455,8 @@ test_two_threads_same_report (void)
   guint serial_calls, parallel_calls;
 
   hooked.untracked_target = count_untracked_target;
+  hooked.traverse = slow_traverse;
+  two_threads_slow = slow;
   /* Two rings of HALF, each node also holding one node of its own ring
    * at random; the first ring is held from outside, the second garbage. */
   for (guint i = 0; i < N; i++)
@@ -472,6 +489,19 @@ test_two_threads_same_report (void)
   test_node_unref (nodes[0]);
   collect_all ();
   g_free (nodes);
+  two_threads_slow = FALSE;
+}
+
+static void
+test_two_threads_same_report (void)
+{
+  two_threads_same_report (FALSE);
+}
+
+static void
+test_two_threads_slow_traverse (void)
+{
+  two_threads_same_report (TRUE);
 }
 
 /* Targets resolve in batches: a hub whose edges span several batches,
@@ -893,6 +923,7 @@ main (int    argc,
   g_test_add_func ("/scan/untracked-target-hook", test_untracked_target_hook);
   g_test_add_func ("/scan/many-edges-across-batches", test_many_edges_across_batches);
   g_test_add_func ("/scan/two-threads/same-report", test_two_threads_same_report);
+  g_test_add_func ("/scan/two-threads/slow-traverse", test_two_threads_slow_traverse);
   g_test_add_func ("/scan/confirmation/refcount-changed", test_confirmation_refcount_changed);
   g_test_add_func ("/scan/confirmation/references-changed", test_confirmation_references_changed);
   g_test_add_func ("/scan/confirmation/untracked-changed", test_confirmation_untracked_changed);
