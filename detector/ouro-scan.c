@@ -401,6 +401,13 @@ collect_find_root_cycles (const OuroGraph *graph)
   return root;
 }
 
+/* Whether ouro_collect () may take objects of @klass at all. */
+static inline gboolean
+collect_class_collects (const OuroClass *klass)
+{
+  return klass->ref != NULL && klass->unref != NULL && klass->clear != NULL;
+}
+
 /* Whether @item's class can clear it now. */
 static gboolean
 collect_can_clear (const CollectItem *item)
@@ -421,11 +428,8 @@ collect_gather_unlocked (OuroGraph    *graph,
   gboolean *root = NULL;
   guint *n_candidates = NULL;   /* per cycle: clearable members seen so far */
   guint *n_clearable = NULL;    /* per cycle: all of them */
-  guint n_garbage = 0;
 
-  for (guint32 v = 0; v < graph->n_nodes; v++)
-    n_garbage += ouro_graph_is_garbage (graph, v);
-  collect_choose (state, n_garbage);
+  collect_choose (state, graph->n_garbage);
   state->n_chosen = 0;
   if (state->level == COLLECT_CLEAR_GENTLY && graph->n_cycles > 0)
     {
@@ -437,8 +441,7 @@ collect_gather_unlocked (OuroGraph    *graph,
           guint32 cycle = graph->cycle_of[v];
           CollectItem item = { graph->objects[v], ouro_graph_class (graph, v), 0, FALSE };
 
-          if (cycle != OURO_NODE_NONE && root[cycle] && item.klass->ref != NULL
-              && item.klass->unref != NULL && item.klass->clear != NULL
+          if (cycle != OURO_NODE_NONE && root[cycle] && collect_class_collects (item.klass)
               && collect_can_clear (&item))
             n_clearable[cycle]++;
         }
@@ -452,7 +455,7 @@ collect_gather_unlocked (OuroGraph    *graph,
 
       if (!ouro_graph_is_garbage (graph, v))
         continue;
-      if (item.klass->ref == NULL || item.klass->unref == NULL || item.klass->clear == NULL)
+      if (!collect_class_collects (item.klass))
         {
           g_array_append_val (refused, item);
           continue;
@@ -475,7 +478,7 @@ collect_gather_unlocked (OuroGraph    *graph,
   g_free (root);
   g_free (n_candidates);
   g_free (n_clearable);
-  return n_garbage;
+  return graph->n_garbage;
 }
 
 /* Requires the registry lock.  After it: no weak reference of a class
