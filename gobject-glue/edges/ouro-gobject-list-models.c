@@ -64,39 +64,60 @@ typedef struct {
   const char *label;
 } ListModelsHolding;
 
-static const ListModelsHolding holdings[] = {
-  { "GtkFilterListModel",  "gtk_filter_list_model_get_model",        "list model" },
-  { "GtkFilterListModel",  "gtk_filter_list_model_get_filter",       "filter" },
-  { "GtkSortListModel",    "gtk_sort_list_model_get_model",          "list model" },
-  { "GtkSortListModel",    "gtk_sort_list_model_get_sorter",         "sorter" },
-  { "GtkSliceListModel",   "gtk_slice_list_model_get_model",         "list model" },
-  { "GtkMapListModel",     "gtk_map_list_model_get_model",           "list model" },
-  { "GtkFlattenListModel", "gtk_flatten_list_model_get_model",       "list model" },
-  { "GtkSingleSelection",  "gtk_single_selection_get_model",         "list model" },
-  { "GtkSingleSelection",  "gtk_single_selection_get_selected_item", "selected item" },
-  { "GtkNoSelection",      "gtk_no_selection_get_model",             "list model" },
-  { "GtkMultiSelection",   "gtk_multi_selection_get_model",          "list model" },
-  { "GtkListView",         "gtk_list_view_get_model",                "list model" },
-  { "GtkListView",         "gtk_list_view_get_model",                "list model (item manager)" },
-  { "GtkGridView",         "gtk_grid_view_get_model",                "list model" },
-  { "GtkGridView",         "gtk_grid_view_get_model",                "list model (item manager)" },
-  { "GtkDropDown",         "gtk_drop_down_get_model",                "list model" },
-  { "GtkDropDown",         "gtk_drop_down_get_factory",              "factory" },
-  { "GtkDropDown",         "gtk_drop_down_get_list_factory",         "list factory" },
+/* holdings[] by name: the drop-down's own models are checked with some of
+ * its getters. */
+enum {
+  HOLDING_FILTER_LIST_MODEL_MODEL,
+  HOLDING_FILTER_LIST_MODEL_FILTER,
+  HOLDING_SORT_LIST_MODEL_MODEL,
+  HOLDING_SORT_LIST_MODEL_SORTER,
+  HOLDING_SLICE_LIST_MODEL_MODEL,
+  HOLDING_MAP_LIST_MODEL_MODEL,
+  HOLDING_FLATTEN_LIST_MODEL_MODEL,
+  HOLDING_SINGLE_SELECTION_MODEL,
+  HOLDING_SINGLE_SELECTION_ITEM,
+  HOLDING_NO_SELECTION_MODEL,
+  HOLDING_MULTI_SELECTION_MODEL,
+  HOLDING_LIST_VIEW_MODEL,
+  HOLDING_LIST_VIEW_MODEL_AGAIN,
+  HOLDING_GRID_VIEW_MODEL,
+  HOLDING_GRID_VIEW_MODEL_AGAIN,
+  HOLDING_DROP_DOWN_MODEL,
+  HOLDING_DROP_DOWN_FACTORY,
+  HOLDING_DROP_DOWN_LIST_FACTORY,
+  N_HOLDINGS
+};
+
+static const ListModelsHolding holdings[N_HOLDINGS] = {
+  [HOLDING_FILTER_LIST_MODEL_MODEL]  = { "GtkFilterListModel",  "gtk_filter_list_model_get_model",        "list model" },
+  [HOLDING_FILTER_LIST_MODEL_FILTER] = { "GtkFilterListModel",  "gtk_filter_list_model_get_filter",       "filter" },
+  [HOLDING_SORT_LIST_MODEL_MODEL]    = { "GtkSortListModel",    "gtk_sort_list_model_get_model",          "list model" },
+  [HOLDING_SORT_LIST_MODEL_SORTER]   = { "GtkSortListModel",    "gtk_sort_list_model_get_sorter",         "sorter" },
+  [HOLDING_SLICE_LIST_MODEL_MODEL]   = { "GtkSliceListModel",   "gtk_slice_list_model_get_model",         "list model" },
+  [HOLDING_MAP_LIST_MODEL_MODEL]     = { "GtkMapListModel",     "gtk_map_list_model_get_model",           "list model" },
+  [HOLDING_FLATTEN_LIST_MODEL_MODEL] = { "GtkFlattenListModel", "gtk_flatten_list_model_get_model",       "list model" },
+  [HOLDING_SINGLE_SELECTION_MODEL]   = { "GtkSingleSelection",  "gtk_single_selection_get_model",         "list model" },
+  [HOLDING_SINGLE_SELECTION_ITEM]    = { "GtkSingleSelection",  "gtk_single_selection_get_selected_item", "selected item" },
+  [HOLDING_NO_SELECTION_MODEL]       = { "GtkNoSelection",      "gtk_no_selection_get_model",             "list model" },
+  [HOLDING_MULTI_SELECTION_MODEL]    = { "GtkMultiSelection",   "gtk_multi_selection_get_model",          "list model" },
+  [HOLDING_LIST_VIEW_MODEL]          = { "GtkListView",         "gtk_list_view_get_model",                "list model" },
+  [HOLDING_LIST_VIEW_MODEL_AGAIN]    = { "GtkListView",         "gtk_list_view_get_model",                "list model (item manager)" },
+  [HOLDING_GRID_VIEW_MODEL]          = { "GtkGridView",         "gtk_grid_view_get_model",                "list model" },
+  [HOLDING_GRID_VIEW_MODEL_AGAIN]    = { "GtkGridView",         "gtk_grid_view_get_model",                "list model (item manager)" },
+  [HOLDING_DROP_DOWN_MODEL]          = { "GtkDropDown",         "gtk_drop_down_get_model",                "list model" },
+  [HOLDING_DROP_DOWN_FACTORY]        = { "GtkDropDown",         "gtk_drop_down_get_factory",              "factory" },
+  [HOLDING_DROP_DOWN_LIST_FACTORY]   = { "GtkDropDown",         "gtk_drop_down_get_list_factory",         "list factory" },
 };
 
 /* A bit per entry of holdings[] in a guint32. */
-G_STATIC_ASSERT (G_N_ELEMENTS (holdings) <= 32);
+G_STATIC_ASSERT (N_HOLDINGS <= 32);
 
 static struct {
-  GType            types[G_N_ELEMENTS (holdings)];    /* 0: not registered yet */
-  ListModelsGetter getters[G_N_ELEMENTS (holdings)];  /* NULL: not found */
-  guint            n_resolved;    /* entries whose type is registered */
-  GType            drop_down;
-  GType            single_selection;  /* 0 until a drop-down had a model */
-  GType            filter_list_model;
-  gsize            widget_size;   /* where GtkDropDown's own members start */
-  gsize            drop_down_size;
+  GType            types[N_HOLDINGS];    /* 0: not registered yet */
+  ListModelsGetter getters[N_HOLDINGS];  /* NULL: not found */
+  guint            n_resolved;           /* entries whose type is registered */
+  gsize            widget_size;          /* where GtkDropDown's own members start; */
+  gsize            drop_down_size;       /* both 0 until GtkDropDown is registered */
 } gtk;
 
 /* After it: each entry whose type is registered now has its type and, when
@@ -106,7 +127,7 @@ list_models_resolve (void)
 {
   guint n_resolved = 0;
 
-  for (guint i = 0; i < G_N_ELEMENTS (holdings); i++)
+  for (guint i = 0; i < N_HOLDINGS; i++)
     {
       if (gtk.types[i] == 0 && (gtk.types[i] = g_type_from_name (holdings[i].type_name)) != 0)
         gtk.getters[i] = (ListModelsGetter) dlsym (RTLD_DEFAULT, holdings[i].getter_name);
@@ -114,19 +135,14 @@ list_models_resolve (void)
     }
   gtk.n_resolved = n_resolved;
 
-  if (gtk.drop_down == 0)
+  if (gtk.drop_down_size == 0 && gtk.types[HOLDING_DROP_DOWN_MODEL] != 0)
     {
-      GType drop_down = g_type_from_name ("GtkDropDown");
-      GType widget = g_type_from_name ("GtkWidget");
       GTypeQuery drop_down_query, widget_query;
 
-      if (drop_down == 0 || widget == 0)
-        return;
-      g_type_query (drop_down, &drop_down_query);
-      g_type_query (widget, &widget_query);
+      g_type_query (gtk.types[HOLDING_DROP_DOWN_MODEL], &drop_down_query);
+      g_type_query (g_type_parent (gtk.types[HOLDING_DROP_DOWN_MODEL]), &widget_query);
       gtk.widget_size = widget_query.instance_size;
       gtk.drop_down_size = drop_down_query.instance_size;
-      gtk.drop_down = drop_down;
     }
 }
 
@@ -149,9 +165,9 @@ list_models_holdings_of (GType type)
     {
       guint32 bits = 0;
 
-      if (gtk.n_resolved < G_N_ELEMENTS (holdings))
+      if (gtk.n_resolved < N_HOLDINGS)
         list_models_resolve ();
-      for (guint i = 0; i < G_N_ELEMENTS (holdings); i++)
+      for (guint i = 0; i < N_HOLDINGS; i++)
         if (gtk.types[i] != 0 && gtk.getters[i] != NULL && g_type_is_a (type, gtk.types[i]))
           bits |= 1u << i;
       list_models_cache[slot].type = type;
@@ -160,24 +176,19 @@ list_models_holdings_of (GType type)
   return list_models_cache[slot].holdings;
 }
 
-/* Whether @pointer is a tracked GObject of @type: only then may it be
- * read, and it cannot be freed before the scan ends. */
-static gboolean
-list_models_is_tracked_of_type (gpointer pointer,
-                                GType    type)
-{
-  return type != 0 && ouro_get_class (pointer) == ouro_gobject_class ()
-         && G_TYPE_CHECK_INSTANCE_TYPE (pointer, type);
-}
-
+/* What holdings[@holding]'s getter returns for @pointer when @pointer is a
+ * tracked GObject of the entry's type (only then may it be read, and it
+ * cannot be freed before the scan ends); else NULL, which never equals
+ * the model a caller looks for. */
 static gpointer
-list_models_get (const char *getter_name,
-                 gpointer    object)
+list_models_get_checked (guint    holding,
+                         gpointer pointer)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (holdings); i++)
-    if (g_str_equal (holdings[i].getter_name, getter_name))
-      return gtk.getters[i] != NULL ? gtk.getters[i] (object) : NULL;
-  g_return_val_if_reached (NULL);
+  if (gtk.types[holding] == 0 || gtk.getters[holding] == NULL
+      || ouro_get_class (pointer) != ouro_gobject_class ()
+      || !G_TYPE_CHECK_INSTANCE_TYPE (pointer, gtk.types[holding]))
+    return NULL;
+  return gtk.getters[holding] (pointer);
 }
 
 /* The models @drop_down made for its @model, found among the words of its
@@ -191,35 +202,29 @@ list_models_visit_drop_down_models (GObject      *drop_down,
   const char *found[3] = { NULL, NULL, NULL };
   const gsize start = (gtk.widget_size + sizeof (gpointer) - 1) & ~(sizeof (gpointer) - 1);
 
-  /* Registered by the first gtk_drop_down_set_model (), maybe after
-   * GtkDropDown was resolved. */
-  if (gtk.single_selection == 0 || gtk.filter_list_model == 0)
-    {
-      gtk.single_selection = g_type_from_name ("GtkSingleSelection");
-      gtk.filter_list_model = g_type_from_name ("GtkFilterListModel");
-    }
+  /* Registered by the first gtk_drop_down_set_model (), maybe after the
+   * last resolve. */
+  if (gtk.types[HOLDING_SINGLE_SELECTION_MODEL] == 0 || gtk.types[HOLDING_FILTER_LIST_MODEL_MODEL] == 0)
+    list_models_resolve ();
 
   for (gsize offset = start; offset + sizeof (gpointer) <= gtk.drop_down_size;
        offset += sizeof (gpointer))
     {
       gpointer word = *(gpointer *) ((char *) drop_down + offset);
+      gpointer wrapped;
       const char *label = NULL;
       guint which = 0;
 
       if (word == NULL || word == model)
         continue;
-      if (list_models_is_tracked_of_type (word, gtk.single_selection))
+      if ((wrapped = list_models_get_checked (HOLDING_SINGLE_SELECTION_MODEL, word)) != NULL)
         {
-          gpointer wrapped = list_models_get ("gtk_single_selection_get_model", word);
-
           if (wrapped == model)
             label = "selection", which = 0;
-          else if (list_models_is_tracked_of_type (wrapped, gtk.filter_list_model)
-                   && list_models_get ("gtk_filter_list_model_get_model", wrapped) == model)
+          else if (list_models_get_checked (HOLDING_FILTER_LIST_MODEL_MODEL, wrapped) == model)
             label = "popup selection", which = 1;
         }
-      else if (list_models_is_tracked_of_type (word, gtk.filter_list_model)
-               && list_models_get ("gtk_filter_list_model_get_model", word) == model)
+      else if (list_models_get_checked (HOLDING_FILTER_LIST_MODEL_MODEL, word) == model)
         label = "filter model", which = 2;
 
       if (label != NULL && found[which] == NULL)
@@ -236,18 +241,17 @@ ouro_gobject_visit_list_models (GObject      *object,
                                 gpointer      user_data)
 {
   guint32 bits = list_models_holdings_of (G_OBJECT_TYPE (object));
+  gpointer drop_down_model = NULL;
 
-  if (bits == 0)
-    return;
-  for (guint i = 0; i < G_N_ELEMENTS (holdings); i++)
+  for (guint i = 0; bits != 0 && i < N_HOLDINGS; i++)
     if (bits & (1u << i))
-      ouro_gobject_visit (visit, gtk.getters[i] (object), holdings[i].label, user_data);
+      {
+        gpointer held = gtk.getters[i] (object);
 
-  if (gtk.drop_down != 0 && G_TYPE_CHECK_INSTANCE_TYPE (object, gtk.drop_down))
-    {
-      gpointer model = list_models_get ("gtk_drop_down_get_model", object);
-
-      if (model != NULL)
-        list_models_visit_drop_down_models (object, model, visit, user_data);
-    }
+        ouro_gobject_visit (visit, held, holdings[i].label, user_data);
+        if (i == HOLDING_DROP_DOWN_MODEL)
+          drop_down_model = held;
+      }
+  if (drop_down_model != NULL)
+    list_models_visit_drop_down_models (object, drop_down_model, visit, user_data);
 }
