@@ -247,15 +247,18 @@ ouro_ledger_capture (guintptr *frames,
  * whose last LEDGER_MISS_THRESHOLD unwinds all found no program frame is
  * unwound only once in LEDGER_MISS_RECHECK calls after that; the other
  * calls keep the library frame alone, as a miss would have.  A recheck
- * that finds a program frame starts the count again.  Direct-mapped, one
- * atomic word per slot and field: a race between threads, or two sites
- * sharing a key, only costs an unwind more or less. */
+ * that finds a program frame starts the count again.  Direct-mapped, a
+ * slot's three fields on one cache line, each an atomic word: a race
+ * between threads, or two sites sharing a key, only costs an unwind more
+ * or less. */
 #define LEDGER_MISS_SLOTS     4096
 #define LEDGER_MISS_THRESHOLD 8
 #define LEDGER_MISS_RECHECK   64
-static guint64 ledger_miss_keys[LEDGER_MISS_SLOTS];
-static guint32 ledger_miss_counts[LEDGER_MISS_SLOTS];   /* misses in a row, saturated */
-static guint32 ledger_miss_skips[LEDGER_MISS_SLOTS];    /* calls not unwound since */
+static struct {
+  guint64 key;
+  guint32 misses;    /* in a row, saturated at LEDGER_MISS_THRESHOLD */
+  guint32 skips;     /* calls not unwound since */
+} ledger_miss_sites[LEDGER_MISS_SLOTS];
 
 /* The key of (@site, @frame), never 0, and its slot. */
 static inline guint64
@@ -278,9 +281,9 @@ ouro_ledger_site_should_unwind (guintptr site,
   guint slot;
   guint64 key = ledger_miss_key (site, frame, &slot);
 
-  return __atomic_load_n (&ledger_miss_keys[slot], __ATOMIC_RELAXED) != key
-         || __atomic_load_n (&ledger_miss_counts[slot], __ATOMIC_RELAXED) < LEDGER_MISS_THRESHOLD
-         || __atomic_add_fetch (&ledger_miss_skips[slot], 1, __ATOMIC_RELAXED) % LEDGER_MISS_RECHECK == 0;
+  return __atomic_load_n (&ledger_miss_sites[slot].key, __ATOMIC_RELAXED) != key
+         || __atomic_load_n (&ledger_miss_sites[slot].misses, __ATOMIC_RELAXED) < LEDGER_MISS_THRESHOLD
+         || __atomic_add_fetch (&ledger_miss_sites[slot].skips, 1, __ATOMIC_RELAXED) % LEDGER_MISS_RECHECK == 0;
 }
 
 void
@@ -291,16 +294,16 @@ ouro_ledger_site_note_unwound (guintptr site,
   guint slot;
   guint64 key = ledger_miss_key (site, frame, &slot);
 
-  if (__atomic_load_n (&ledger_miss_keys[slot], __ATOMIC_RELAXED) != key)
+  if (__atomic_load_n (&ledger_miss_sites[slot].key, __ATOMIC_RELAXED) != key)
     {
-      __atomic_store_n (&ledger_miss_keys[slot], key, __ATOMIC_RELAXED);
-      __atomic_store_n (&ledger_miss_counts[slot], 0, __ATOMIC_RELAXED);
-      __atomic_store_n (&ledger_miss_skips[slot], 0, __ATOMIC_RELAXED);
+      __atomic_store_n (&ledger_miss_sites[slot].key, key, __ATOMIC_RELAXED);
+      __atomic_store_n (&ledger_miss_sites[slot].misses, 0, __ATOMIC_RELAXED);
+      __atomic_store_n (&ledger_miss_sites[slot].skips, 0, __ATOMIC_RELAXED);
     }
   if (found)
-    __atomic_store_n (&ledger_miss_counts[slot], 0, __ATOMIC_RELAXED);
-  else if (__atomic_load_n (&ledger_miss_counts[slot], __ATOMIC_RELAXED) < LEDGER_MISS_THRESHOLD)
-    __atomic_add_fetch (&ledger_miss_counts[slot], 1, __ATOMIC_RELAXED);
+    __atomic_store_n (&ledger_miss_sites[slot].misses, 0, __ATOMIC_RELAXED);
+  else if (__atomic_load_n (&ledger_miss_sites[slot].misses, __ATOMIC_RELAXED) < LEDGER_MISS_THRESHOLD)
+    __atomic_add_fetch (&ledger_miss_sites[slot].misses, 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -308,9 +311,9 @@ ouro_ledger_sites_reset (void)
 {
   for (guint i = 0; i < LEDGER_MISS_SLOTS; i++)
     {
-      __atomic_store_n (&ledger_miss_keys[i], 0, __ATOMIC_RELAXED);
-      __atomic_store_n (&ledger_miss_counts[i], 0, __ATOMIC_RELAXED);
-      __atomic_store_n (&ledger_miss_skips[i], 0, __ATOMIC_RELAXED);
+      __atomic_store_n (&ledger_miss_sites[i].key, 0, __ATOMIC_RELAXED);
+      __atomic_store_n (&ledger_miss_sites[i].misses, 0, __ATOMIC_RELAXED);
+      __atomic_store_n (&ledger_miss_sites[i].skips, 0, __ATOMIC_RELAXED);
     }
 }
 
