@@ -227,8 +227,10 @@ link_describe (gpointer object)
                           link->target_type, link->target_property, link->binding);
 }
 
-/* No ref, unref nor clear: ouro_collect () disposes the source or the
- * target, whose weak notify unbinds, and the link goes with it. */
+/* No ref, unref nor clear: ouro_collect () unbinds the binding when it
+ * clears its source or target (ouro_gobject_bindings_unbind_for (); GLib's
+ * own weak notify would not, the collect having cleared the binding's weak
+ * reference), and the link goes with it. */
 static const OuroClass link_class = {
   .name = "GBinding link",
   .get_refcount = link_get_refcount,
