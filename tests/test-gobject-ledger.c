@@ -28,6 +28,8 @@
 
 #include <pthread.h>
 
+#include "test-valgrind.h"
+
 /* A sink the helpers write to after their calls, so that no call is a
  * tail call and no helper is folded into its caller. */
 guint ledger_test_sink;
@@ -1123,6 +1125,135 @@ test_site_miss_cache (void)
   ouro_ledger_sites_reset ();
 }
 
+/* ---- paths out to the program, remembered ----------------------------- */
+
+/* A path is taken again only while every frame of it is still on the
+ * stack, at the same place: changing one word of it is another path. */
+static void
+test_path_remembered (void)
+{
+  guintptr stack[64] = { 0, };
+  const guintptr site = (guintptr) test_path_remembered + 0x11;
+  const guintptr path[4] = { site, site + 0x100, site + 0x200, site + 0x300 };
+  guintptr frame = (guintptr) &stack[0], found[OURO_LEDGER_ATTRIBUTE_DEPTH];
+
+  ouro_ledger_paths_reset (TRUE);
+  stack[3] = path[1];
+  stack[10] = path[2];
+  stack[20] = path[3];
+  g_assert_cmpuint (ouro_ledger_path_find (site, frame, found), ==, 0);
+  ouro_ledger_path_learn (site, frame, path, 4);
+  g_assert_cmpuint (ouro_ledger_path_find (site, frame, found), ==, 4);
+  g_assert_cmpmem (found, 4 * sizeof (guintptr), path, 4 * sizeof (guintptr));
+
+  /* Another caller two frames out: the same site and frame, another path. */
+  stack[10] = path[2] + 8;
+  g_assert_cmpuint (ouro_ledger_path_find (site, frame, found), ==, 0);
+  stack[10] = path[2];
+  g_assert_cmpuint (ouro_ledger_path_find (site, frame, found), ==, 4);
+  /* The same code reached from elsewhere on the stack. */
+  g_assert_cmpuint (ouro_ledger_path_find (site, frame + 16, found), ==, 0);
+
+  /* A path whose frames are not all on the stack is not remembered.  The
+   * search reads the whole stack above, uninitialised words too, which
+   * memcheck would report (the ledger does not use paths under it). */
+  if (!RUNNING_ON_VALGRIND)
+    {
+      ouro_ledger_paths_reset (TRUE);
+      stack[20] = 0;
+      ouro_ledger_path_learn (site, frame, path, 4);
+      stack[20] = path[3];
+      g_assert_cmpuint (ouro_ledger_path_find (site, frame, found), ==, 0);
+    }
+
+  /* Off (no libunwind): nothing is remembered or found.  (The next
+   * ouro_ledger_enable () sets it as it finds libunwind.) */
+  ouro_ledger_paths_reset (FALSE);
+  ouro_ledger_path_learn (site, frame, path, 4);
+  g_assert_cmpuint (ouro_ledger_path_find (site, frame, found), ==, 0);
+}
+
+GPtrArray *ledger_copy_refs_here  (GPtrArray *array);
+GPtrArray *ledger_copy_refs_there (GPtrArray *array);
+
+/* Twins: the same code (noipa: never merged into one), so the same stack
+ * frame; called from one place, GLib's frames under them are at the same
+ * depths, and only the return address into one or the other tells their
+ * paths apart. */
+__attribute__ ((noipa)) GPtrArray *
+ledger_copy_refs_here (GPtrArray *array)
+{
+  GPtrArray *copy = g_ptr_array_copy (array, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+
+  ledger_test_sink_touch ();
+  return copy;
+}
+
+__attribute__ ((noipa)) GPtrArray *
+ledger_copy_refs_there (GPtrArray *array)
+{
+  GPtrArray *copy = g_ptr_array_copy (array, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+
+  ledger_test_sink_touch ();
+  return copy;
+}
+
+/* The program frame of @object's outstanding g_object_ref, symbolised. */
+static char *
+ledger_ref_program_frame (gpointer object)
+{
+  g_autoptr(GPtrArray) sites = ouro_ledger_dup_sites (object);
+
+  for (guint i = 0; i < sites->len; i++)
+    {
+      const OuroLedgerSite *site = g_ptr_array_index (sites, i);
+
+      if (g_str_equal (site->kind, "ref") && site->program_frame >= 0)
+        return g_strdup (site->frames[site->program_frame]);
+    }
+  return NULL;
+}
+
+/* References GLib takes for two program functions that reach it along
+ * paths differing only in the program's frame, one after the other and
+ * interleaved: each is attributed to its own function, whether the path
+ * was unwound or remembered. */
+static void
+test_path_twins_attributed (void)
+{
+  GObject *objects[24];
+  GPtrArray *copies[G_N_ELEMENTS (objects)];
+
+  ledger_on (1);
+  for (guint i = 0; i < G_N_ELEMENTS (objects); i++)
+    {
+      GPtrArray *(*copy) (GPtrArray *) = i < 10 || i % 3 == 0 ? ledger_copy_refs_here
+                                                               : ledger_copy_refs_there;
+      GPtrArray *array = g_ptr_array_new ();
+
+      objects[i] = g_object_new (G_TYPE_OBJECT, NULL);
+      g_ptr_array_add (array, objects[i]);
+      copies[i] = copy (array);
+      g_ptr_array_unref (array);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (objects); i++)
+    {
+      g_autofree char *frame = ledger_ref_program_frame (objects[i]);
+      const char *expected = i < 10 || i % 3 == 0 ? "ledger_copy_refs_here" : "ledger_copy_refs_there";
+
+      g_test_message ("object %u: %s", i, frame);
+      g_assert_nonnull (frame);
+      g_assert_true (g_str_has_prefix (frame, expected));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (objects); i++)
+    {
+      g_ptr_array_set_free_func (copies[i], g_object_unref);
+      g_ptr_array_unref (copies[i]);
+      g_object_unref (objects[i]);
+    }
+  ouro_ledger_disable ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1148,6 +1279,8 @@ main (int    argc,
   g_test_add_func ("/gobject-ledger/enable-errors", test_enable_errors);
   g_test_add_func ("/gobject-ledger/explain-in-report", test_explain_in_report);
   g_test_add_func ("/gobject-ledger/site-miss-cache", test_site_miss_cache);
+  g_test_add_func ("/gobject-ledger/path-remembered", test_path_remembered);
+  g_test_add_func ("/gobject-ledger/path-twins-attributed", test_path_twins_attributed);
 
   return g_test_run ();
 }

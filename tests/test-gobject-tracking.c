@@ -14,14 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-# if __has_include(<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>
-# endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-# define RUNNING_ON_VALGRIND 0
-#endif
+#include "test-valgrind.h"
 
 /* Under AddressSanitizer, ThreadSanitizer or memcheck, reading freed
  * memory is reported as the error it is, even when the code reading it

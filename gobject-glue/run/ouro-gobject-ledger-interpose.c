@@ -360,7 +360,9 @@ ledger_stamp (guint kind_flags)
  * program's code) out to the innermost frame in the program's code, and
  * returns how many: 0 when no program frame is within
  * OURO_LEDGER_ATTRIBUTE_DEPTH frames (the site alone will do), or when
- * @site is one that keeps finding none (ouro_ledger_site_should_unwind ()). */
+ * @site is one that keeps finding none (ouro_ledger_site_should_unwind ()).
+ * A path this thread took before from the same site and frame, still on
+ * its stack, is taken again without unwinding (ouro-gobject-ledger-paths.c). */
 static inline guint
 ledger_capture_to_program (guintptr *frames,
                            guintptr  site,
@@ -369,6 +371,9 @@ ledger_capture_to_program (guintptr *frames,
   guint n;
   gint program;
 
+  n = ouro_ledger_path_find (site, frame, frames);
+  if (n > 0)
+    return n;
   if (!ouro_ledger_site_should_unwind (site, frame))
     return 0;
   n = ouro_ledger_capture (frames, OURO_LEDGER_ATTRIBUTE_DEPTH, site);
@@ -376,7 +381,10 @@ ledger_capture_to_program (guintptr *frames,
    * would not say where the reference was taken. */
   program = n >= 2 && frames[0] == site ? ouro_ledger_find_program_frame (frames, n) : -1;
   ouro_ledger_site_note_unwound (site, frame, program > 0);
-  return program > 0 ? (guint) program + 1 : 0;
+  if (program <= 0)
+    return 0;
+  ouro_ledger_path_learn (site, frame, frames, (guint) program + 1);
+  return (guint) program + 1;
 }
 
 /* Records a call of @kind_flags on @object by the caller at @site, whose

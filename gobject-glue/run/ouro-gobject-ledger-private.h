@@ -93,6 +93,22 @@ char      *ouro_ledger_describe_statistics (void);
 /* ======================================================================== */
 /* Between the ledger's own files (ouro-gobject-ledger*.c) only.            */
 /* ======================================================================== */
+/* A library call site's key in the caches below: its return address
+ * @site and its caller's stack @frame, mixed; never 0.  *@slot: its slot
+ * in a cache of 2^@slot_bits. */
+static inline guint64
+ouro_ledger_site_key (guintptr site,
+                      guintptr frame,
+                      guint    slot_bits,
+                      guint   *slot)
+{
+  guint64 key = ((guint64) site * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+              ^ ((guint64) frame * G_GUINT64_CONSTANT (0xC2B2AE3D27D4EB4F));
+
+  *slot = (guint) (key >> (64 - slot_bits));
+  return key | 1;
+}
+
 /* Library call sites that keep finding no program frame (see
  * ouro-gobject-ledger-symbols.c).  Whether to unwind a reference taken by
  * the library code returning to @site, from the caller's stack @frame:
@@ -107,6 +123,25 @@ void     ouro_ledger_site_note_unwound  (guintptr site,
                                          gboolean found);
 /* Forgets every site (tests, and a new ledger session). */
 void     ouro_ledger_sites_reset        (void);
+
+/* Paths from a library call site out to the program's code that the
+ * calling thread's stack took before (ouro-gobject-ledger-paths.c).
+ * Fills @frames with the path from @site, whose caller's stack frame is
+ * @frame, out to the program's frame, and returns how many, when that
+ * path is on the stack again; else 0.  Lock-free, thread-local. */
+guint    ouro_ledger_path_find          (guintptr  site,
+                                         guintptr  frame,
+                                         guintptr *frames);
+/* Remembers the @n_frames @frames an unwind found from @site (frames[0])
+ * and @frame out to the program's frame (the last), for the calling
+ * thread. */
+void     ouro_ledger_path_learn         (guintptr        site,
+                                         guintptr        frame,
+                                         const guintptr *frames,
+                                         guint           n_frames);
+/* Forgets every thread's paths (a new ledger session, tests); paths are
+ * used only when @enabled (stacks come from libunwind). */
+void     ouro_ledger_paths_reset        (gboolean enabled);
 
 #ifdef OURO_LEDGER_COMPILATION
 

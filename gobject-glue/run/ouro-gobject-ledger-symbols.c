@@ -251,7 +251,8 @@ ouro_ledger_capture (guintptr *frames,
  * slot's three fields on one cache line, each an atomic word: a race
  * between threads, or two sites sharing a key, only costs an unwind more
  * or less. */
-#define LEDGER_MISS_SLOTS     4096
+#define LEDGER_MISS_BITS      12
+#define LEDGER_MISS_SLOTS     (1 << LEDGER_MISS_BITS)
 #define LEDGER_MISS_THRESHOLD 8
 #define LEDGER_MISS_RECHECK   64
 static struct {
@@ -260,26 +261,13 @@ static struct {
   guint32 skips;     /* calls not unwound since */
 } ledger_miss_sites[LEDGER_MISS_SLOTS];
 
-/* The key of (@site, @frame), never 0, and its slot. */
-static inline guint64
-ledger_miss_key (guintptr site,
-                 guintptr frame,
-                 guint   *slot)
-{
-  guint64 key = ((guint64) site * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
-              ^ ((guint64) frame * G_GUINT64_CONSTANT (0xC2B2AE3D27D4EB4F));
-
-  key |= 1;
-  *slot = (guint) (key >> 52) % LEDGER_MISS_SLOTS;
-  return key;
-}
 
 gboolean
 ouro_ledger_site_should_unwind (guintptr site,
                                 guintptr frame)
 {
   guint slot;
-  guint64 key = ledger_miss_key (site, frame, &slot);
+  guint64 key = ouro_ledger_site_key (site, frame, LEDGER_MISS_BITS, &slot);
 
   return __atomic_load_n (&ledger_miss_sites[slot].key, __ATOMIC_RELAXED) != key
          || __atomic_load_n (&ledger_miss_sites[slot].misses, __ATOMIC_RELAXED) < LEDGER_MISS_THRESHOLD
@@ -292,7 +280,7 @@ ouro_ledger_site_note_unwound (guintptr site,
                                gboolean found)
 {
   guint slot;
-  guint64 key = ledger_miss_key (site, frame, &slot);
+  guint64 key = ouro_ledger_site_key (site, frame, LEDGER_MISS_BITS, &slot);
 
   if (__atomic_load_n (&ledger_miss_sites[slot].key, __ATOMIC_RELAXED) != key)
     {

@@ -1122,6 +1122,7 @@ ouro_ledger_enable (guint    backtrace_depth,
     return FALSE;
   uses_libunwind = ouro_ledger_capture_init ();
   ouro_ledger_sites_reset ();
+  ouro_ledger_paths_reset (uses_libunwind);
   if (backtrace_depth > 1 && !uses_libunwind && g_once_init_enter (&unwind_warned))
     {
       g_message ("ouro: backtrace=%u: libunwind is not available (or not used: under valgrind "
