@@ -144,6 +144,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -338,6 +339,49 @@ entry_free_records (LedgerEntry *entry)
   entry->module_mask = 0;
 }
 
+/* The table's memory: @n_entries zeroed entries, each on its own cache
+ * line.  A table of 2 MiB or more is mapped on its own, aligned to 2 MiB
+ * and offered to the kernel for transparent huge pages: a GTK program's
+ * table is 16 MiB, and with 4 KiB pages nearly every lookup of an object
+ * missed the TLB as well as the cache. */
+#define LEDGER_HUGE_PAGE ((gsize) 2 << 20)
+
+static LedgerEntry *
+table_memory_new (gsize n_entries)
+{
+  gsize size = n_entries * sizeof (LedgerEntry);
+  guint8 *mapped;
+  guintptr aligned;
+
+  if (size < LEDGER_HUGE_PAGE)
+    return g_aligned_alloc0 (n_entries, sizeof (LedgerEntry), 64);
+  mapped = mmap (NULL, size + LEDGER_HUGE_PAGE, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED)
+    g_error ("ouro: could not map %" G_GSIZE_FORMAT " bytes for the reference ledger", size);
+  /* Keep only the aligned part. */
+  aligned = ((guintptr) mapped + LEDGER_HUGE_PAGE - 1) & ~(LEDGER_HUGE_PAGE - 1);
+  if (aligned > (guintptr) mapped)
+    munmap (mapped, aligned - (guintptr) mapped);
+  munmap ((guint8 *) aligned + size, (guintptr) mapped + LEDGER_HUGE_PAGE - aligned);
+#ifdef MADV_HUGEPAGE
+  madvise ((void *) aligned, size, MADV_HUGEPAGE);
+#endif
+  return (LedgerEntry *) aligned;
+}
+
+static void
+table_memory_free (LedgerEntry *table,
+                   gsize        n_entries)
+{
+  if (table == NULL)
+    return;
+  if (n_entries * sizeof (LedgerEntry) < LEDGER_HUGE_PAGE)
+    g_aligned_free (table);
+  else
+    munmap (table, n_entries * sizeof (LedgerEntry));
+}
+
 /* Requires the lock.  After it: the table has 1 << @bits slots (at least
  * enough for what it keeps) holding the same entries, less, when @sweep,
  * the dead ones and those with neither records nor debts. */
@@ -357,7 +401,7 @@ table_rebuild (guint    bits,
     bits++;
 
   /* One entry, one cache line: a lookup misses once. */
-  ledger_table = g_aligned_alloc0 (1u << bits, sizeof (LedgerEntry), 64);
+  ledger_table = table_memory_new ((gsize) 1 << bits);
   ledger_table_bits = bits;
   ledger_table_used = 0;
   ledger_table_dead = 0;
@@ -380,7 +424,7 @@ table_rebuild (guint    bits,
       if (entry->dead)
         ledger_table_dead++;
     }
-  g_aligned_free (old);
+  table_memory_free (old, old_size);
 }
 
 /* Requires the lock.  @object's entry, made (alive, born with the
@@ -416,7 +460,8 @@ table_clear (void)
   for (guint i = 0; i < size; i++)
     if (ledger_table[i].object != NULL)
       entry_free_records (&ledger_table[i]);
-  g_clear_pointer (&ledger_table, g_aligned_free);
+  table_memory_free (ledger_table, size);
+  ledger_table = NULL;
   ledger_table_bits = 0;
   ledger_table_used = 0;
   ledger_table_dead = 0;
@@ -689,6 +734,37 @@ entry_sink_floating (LedgerEntry        *entry,
   return FALSE;
 }
 
+/* Return address -> module, for the events applied: a GTK program's
+ * events come from a few thousand call sites, and the module map's
+ * lock and search cost more than the rest of an applied event.
+ * Direct-mapped, under the ledger lock; only known modules are kept (a
+ * mapping does not change while it is known; an unknown address may be
+ * a library loaded since). */
+#define LEDGER_MODULE_CACHE_SIZE 4096
+static struct {
+  guintptr address;
+  guint16  module;
+} ledger_module_cache[LEDGER_MODULE_CACHE_SIZE];
+
+/* Requires the lock.  ouro_ledger_module_of (@address), cached. */
+static inline guint16
+ledger_module_of (guintptr address)
+{
+  guint slot = (guint) (((guint64) address * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 52)
+             % LEDGER_MODULE_CACHE_SIZE;
+  guint16 module;
+
+  if (address != 0 && ledger_module_cache[slot].address == address)
+    return ledger_module_cache[slot].module;
+  module = ouro_ledger_module_of (address);
+  if (module != 0)
+    {
+      ledger_module_cache[slot].address = address;
+      ledger_module_cache[slot].module = module;
+    }
+  return module;
+}
+
 /* Requires the lock.  After it: @event, recorded by @thread (with its
  * @n_frames @frames when it has a stack), is in its object's records. */
 static void
@@ -723,7 +799,7 @@ ledger_apply (guint32                thread,
 
   if (kind == OURO_LEDGER_UNREF)
     {
-      if (entry_release (entry, thread, event->frame, clock, ouro_ledger_module_of (event->site)))
+      if (entry_release (entry, thread, event->frame, clock, ledger_module_of (event->site)))
         ledger_counts.paired++;
       else
         {
@@ -739,7 +815,7 @@ ledger_apply (guint32                thread,
   record.frame = event->frame;
   record.clock = clock;
   record.thread = thread;
-  record.module = ouro_ledger_module_of (has_stack ? (n_frames > 0 ? frames[0] : 0) : event->site);
+  record.module = ledger_module_of (has_stack ? (n_frames > 0 ? frames[0] : 0) : event->site);
   record.kind = (guint8) kind;
   record.flags = event->stamp & (OURO_LEDGER_FLAG_FLOATING | OURO_LEDGER_FLAG_STACK);
 
@@ -1101,6 +1177,7 @@ ledger_forget_all (void)
   g_clear_pointer (&ledger_stacks, g_hash_table_unref);
   ledger_stack_bytes = 0;
   ouro_ledger_modules_reset ();
+  memset (ledger_module_cache, 0, sizeof ledger_module_cache);
 }
 
 gboolean
