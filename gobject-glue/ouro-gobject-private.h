@@ -53,6 +53,12 @@ gboolean ouro_gobject_type_is_own    (GType type);
  * directories (/lib, /lib64, /usr/lib, /usr/lib64 and under them): code
  * there is never the program's; a library elsewhere is. */
 gboolean ouro_gobject_path_is_system (const char *path);
+/* The file name the dynamic loader knows the object (executable or shared
+ * library) holding the code at @address by, as dladdr () gives it, without
+ * dladdr ()'s search of the object's symbols for the nearest (tens of
+ * microseconds in libgtk); "" for the main executable; NULL when no
+ * loaded object holds @address.  Valid while the object stays loaded. */
+const char *ouro_gobject_loaded_object_name (gconstpointer address);
 
 /* ---- ouro-gobject-describe.c ------------------------------------------ */
 

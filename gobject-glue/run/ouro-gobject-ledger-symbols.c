@@ -581,6 +581,7 @@ static gsize       symbols_fork_handler;
 #ifdef HAVE_LIBDW
 static Dwfl       *symbols_dwfl;        /* under the lock */
 static gboolean    symbols_dwfl_failed;
+static GHashTable *symbols_by_module;   /* Dwfl_Module * -> ModuleSymbols *; under the lock */
 #endif
 
 static void
@@ -595,13 +596,16 @@ symbols_fork_parent (void)
   pthread_mutex_unlock (&symbols_lock);
 }
 
+#ifdef HAVE_LIBDW
+static void symbols_dwfl_end (void);
+#endif
+
 /* In the child: libdwfl's view is of the parent's process id. */
 static void
 symbols_fork_child (void)
 {
 #ifdef HAVE_LIBDW
-  g_clear_pointer (&symbols_dwfl, dwfl_end);
-  symbols_dwfl_failed = FALSE;
+  symbols_dwfl_end ();
 #endif
   pthread_mutex_unlock (&symbols_lock);
 }
@@ -636,6 +640,158 @@ symbols_dwfl_report (void)
   dwfl_report_end (symbols_dwfl, NULL, NULL);
 }
 
+/* A module's symbols by address, so that naming a return address is a
+ * binary search: dwfl_module_addrinfo () reads the module's whole symbol
+ * table for each address (libgtk's, thousands of symbols), which was a
+ * quarter of gtk4-demo's exit report (45 ms for 1,600 sites).  The index
+ * answers only where libdwfl's choice is plain, so that the names are
+ * the same: one sized symbol holds the address and no other does, or
+ * none does and no sizeless symbol (an assembly label, which libdwfl
+ * would fall back to) starts at or before it.  Anything else (nested or
+ * aliased symbols, where libdwfl's ties decide) is asked of libdwfl. */
+typedef struct {
+  Dwarf_Addr  start;
+  Dwarf_Addr  end;          /* start + size */
+  const char *name;         /* libelf's: valid while symbols_dwfl lives */
+} SymbolRange;
+
+typedef struct {
+  SymbolRange *ranges;      /* the sized symbols, by start */
+  Dwarf_Addr  *end_before;  /* [i]: the largest end of ranges[0, i) (0 for i = 0) */
+  guint        n_ranges;
+  Dwarf_Addr   first_sizeless;   /* the lowest start of a sizeless one; G_MAXUINT64: none */
+} ModuleSymbols;
+
+typedef enum {
+  SYMBOL_FOUND,
+  SYMBOL_NONE,
+  SYMBOL_ASK_LIBDWFL,
+} SymbolAnswer;
+
+static void
+module_symbols_free (gpointer data)
+{
+  ModuleSymbols *symbols = data;
+
+  g_free (symbols->ranges);
+  g_free (symbols->end_before);
+  g_free (symbols);
+}
+
+/* Requires the lock.  After it: no Dwfl, no symbol index. */
+static void
+symbols_dwfl_end (void)
+{
+  g_clear_pointer (&symbols_by_module, g_hash_table_unref);
+  g_clear_pointer (&symbols_dwfl, dwfl_end);
+  symbols_dwfl_failed = FALSE;
+}
+
+static gint
+symbol_range_compare (gconstpointer a,
+                      gconstpointer b)
+{
+  const SymbolRange *x = a, *y = b;
+
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Requires the lock.  @module's index, made at its first use. */
+static const ModuleSymbols *
+module_symbols_get (Dwfl_Module *module)
+{
+  ModuleSymbols *symbols;
+  GArray *ranges;
+  Dwarf_Addr end = 0;
+  int n;
+
+  if (symbols_by_module == NULL)
+    symbols_by_module = g_hash_table_new_full (NULL, NULL, NULL, module_symbols_free);
+  symbols = g_hash_table_lookup (symbols_by_module, module);
+  if (symbols != NULL)
+    return symbols;
+
+  symbols = g_new0 (ModuleSymbols, 1);
+  symbols->first_sizeless = G_MAXUINT64;
+  ranges = g_array_new (FALSE, FALSE, sizeof (SymbolRange));
+  n = dwfl_module_getsymtab (module);
+  for (int i = 1; i < n; i++)
+    {
+      GElf_Sym symbol;
+      GElf_Addr address;
+      GElf_Word section;
+      const char *name = dwfl_module_getsym_info (module, i, &symbol, &address, &section,
+                                                  NULL, NULL);
+      SymbolRange range;
+
+      /* The symbols libdwfl's own search considers. */
+      if (name == NULL || *name == '\0' || section == SHN_UNDEF
+          || GELF_ST_TYPE (symbol.st_info) == STT_SECTION || GELF_ST_TYPE (symbol.st_info) == STT_FILE
+          || GELF_ST_TYPE (symbol.st_info) == STT_TLS)
+        continue;
+      if (symbol.st_size == 0)
+        {
+          symbols->first_sizeless = MIN (symbols->first_sizeless, address);
+          continue;
+        }
+      range.start = address;
+      range.end = address + symbol.st_size;
+      range.name = name;
+      g_array_append_val (ranges, range);
+    }
+  g_array_sort (ranges, symbol_range_compare);
+  symbols->n_ranges = ranges->len;
+  symbols->ranges = (SymbolRange *) (gpointer) g_array_free (ranges, FALSE);
+  symbols->end_before = g_new (Dwarf_Addr, symbols->n_ranges + 1);
+  for (guint i = 0; i <= symbols->n_ranges; i++)
+    {
+      symbols->end_before[i] = end;
+      if (i < symbols->n_ranges)
+        end = MAX (end, symbols->ranges[i].end);
+    }
+  g_hash_table_insert (symbols_by_module, module, symbols);
+  return symbols;
+}
+
+/* Requires the lock.  The symbol of @module that holds @pc, when the index
+ * can tell it as libdwfl would (*@name, *@offset from its start), or that
+ * none does. */
+static SymbolAnswer
+module_symbols_find (Dwfl_Module  *module,
+                     Dwarf_Addr    pc,
+                     const char  **name,
+                     GElf_Off     *offset)
+{
+  const ModuleSymbols *symbols = module_symbols_get (module);
+  guint low = 0, high = symbols->n_ranges, first;
+
+  /* Invariant: ranges before low start at or before @pc, from high on after it. */
+  while (low < high)
+    {
+      guint middle = low + (high - low) / 2;
+
+      if (symbols->ranges[middle].start <= pc)
+        low = middle + 1;
+      else
+        high = middle;
+    }
+  if (low == 0)
+    return pc < symbols->first_sizeless ? SYMBOL_NONE : SYMBOL_ASK_LIBDWFL;
+  /* ranges[first, low): those that start last at or before @pc. */
+  first = low - 1;
+  while (first > 0 && symbols->ranges[first - 1].start == symbols->ranges[low - 1].start)
+    first--;
+  if (symbols->end_before[first] > pc || low - first > 1)
+    return SYMBOL_ASK_LIBDWFL;   /* an enclosing symbol, or aliases */
+  if (pc < symbols->ranges[first].end)
+    {
+      *name = symbols->ranges[first].name;
+      *offset = pc - symbols->ranges[first].start;
+      return SYMBOL_FOUND;
+    }
+  return pc < symbols->first_sizeless ? SYMBOL_NONE : SYMBOL_ASK_LIBDWFL;
+}
+
 /* Requires the lock.  The name of the call returning to @address from the
  * debug information and symbol tables, or NULL. */
 static char *
@@ -648,7 +804,7 @@ symbols_from_dwfl (guintptr address)
   GElf_Sym symbol;
   Dwfl_Line *line;
   int line_number = 0;
-  Dl_info info;
+  const char *loaded_name;
 
   if (symbols_dwfl == NULL && !symbols_dwfl_failed)
     symbols_dwfl_report ();
@@ -666,12 +822,23 @@ symbols_from_dwfl (guintptr address)
 
   /* The name the loader knows it by ("libgtk-4.so.1"), as dladdr gives
    * it; the file's own name ("libgtk-4.so.1.1000.5") otherwise. */
-  if (dladdr ((gpointer) (address - 1), &info) != 0 && info.dli_fname != NULL && *info.dli_fname != '\0')
-    module_name = symbols_basename (info.dli_fname);
+  loaded_name = ouro_gobject_loaded_object_name ((gconstpointer) (address - 1));
+  if (loaded_name != NULL && *loaded_name != '\0')
+    module_name = symbols_basename (loaded_name);
   else
     module_name = symbols_basename (dwfl_module_info (module, NULL, NULL, NULL, NULL, NULL,
                                                       NULL, NULL));
-  function = dwfl_module_addrinfo (module, pc, &offset, &symbol, NULL, NULL, NULL);
+  switch (module_symbols_find (module, pc, &function, &offset))
+    {
+    case SYMBOL_FOUND:
+      break;
+    case SYMBOL_NONE:
+      function = NULL;
+      break;
+    case SYMBOL_ASK_LIBDWFL:
+      function = dwfl_module_addrinfo (module, pc, &offset, &symbol, NULL, NULL, NULL);
+      break;
+    }
   line = dwfl_module_getsrc (module, pc);
   if (line != NULL)
     file = dwfl_lineinfo (line, NULL, &line_number, NULL, NULL, NULL);
@@ -721,8 +888,7 @@ ouro_ledger_symbols_reset (void)
   g_clear_pointer (&symbols_cache, g_hash_table_unref);
   symbols_cache_bytes = 0;
 #ifdef HAVE_LIBDW
-  g_clear_pointer (&symbols_dwfl, dwfl_end);
-  symbols_dwfl_failed = FALSE;
+  symbols_dwfl_end ();
 #endif
   pthread_mutex_unlock (&symbols_lock);
 }

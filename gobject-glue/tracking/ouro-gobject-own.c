@@ -11,7 +11,7 @@
  * functions, g_type_register_static (), g_type_register_static_simple ()
  * (what G_DEFINE_TYPE expands to) and g_type_register_dynamic () (type
  * plugins), and reads which module called them (the return address,
- * through dladdr ()).  Programs and libraries call them through the PLT;
+ * through ouro_gobject_loaded_object_name ()).  Programs and libraries call them through the PLT;
  * libgobject registering its own types calls itself directly and is never
  * seen, which is right: those are not the program's.  A type whose
  * registration was not seen (registered before this library was loaded)
@@ -23,7 +23,7 @@
  * counts as the program's.  The reference ledger draws the same line for
  * call sites (ouro-gobject-ledger-symbols.c), with the same directories.
  */
-#define _GNU_SOURCE   /* dladdr */
+#define _GNU_SOURCE   /* dl_iterate_phdr */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -115,20 +115,57 @@ ouro_gobject_path_is_system (const char *path)
   return FALSE;
 }
 
+typedef struct {
+  guintptr    address;
+  const char *name;
+} OwnObjectSearch;
+
+/* dl_iterate_phdr callback: stops at the object one of whose loaded
+ * segments holds search->address. */
+static int
+own_find_object (struct dl_phdr_info *info,
+                 size_t               size,
+                 void                *data)
+{
+  OwnObjectSearch *search = data;
+
+  for (guint i = 0; i < info->dlpi_phnum; i++)
+    {
+      const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+      guintptr start = info->dlpi_addr + segment->p_vaddr;
+
+      if (segment->p_type == PT_LOAD
+          && search->address >= start && search->address < start + segment->p_memsz)
+        {
+          search->name = info->dlpi_name != NULL ? info->dlpi_name : "";
+          return 1;
+        }
+    }
+  return 0;
+}
+
+const char *
+ouro_gobject_loaded_object_name (gconstpointer address)
+{
+  OwnObjectSearch search = { (guintptr) address, NULL };
+
+  dl_iterate_phdr (own_find_object, &search);
+  return search.name;
+}
+
 /* Whether code at @caller is the program's: the main executable, or a
  * library outside the system's directories. */
 static gboolean
 own_is_program_code (gpointer caller)
 {
-  Dl_info info;
+  const char *name;
 
   if ((guintptr) caller >= own_main_start && (guintptr) caller < own_main_end)
     return TRUE;
-  if (dladdr (caller, &info) == 0)
-    return FALSE;
+  name = ouro_gobject_loaded_object_name (caller);
   /* A program in a system directory (/usr/bin) has its code in the main
    * executable, found above; a library elsewhere is the program's own. */
-  return info.dli_fname != NULL && info.dli_fname[0] == '/' && !ouro_gobject_path_is_system (info.dli_fname);
+  return name != NULL && name[0] == '/' && !ouro_gobject_path_is_system (name);
 }
 
 static void
