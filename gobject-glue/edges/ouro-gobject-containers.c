@@ -53,11 +53,10 @@ enum {
 
 /* Direct-mapped: GType -> KIND_*.  A type's ancestry never changes, so an
  * entry stays true; a collision only costs a g_type_is_a (). */
-#define GTK_CACHE_SIZE 256
 static struct {
   GType  type;
   guint8 kind;
-} gtk_cache[GTK_CACHE_SIZE];
+} gtk_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
 
 /* After it: the types and functions that exist in the process now are
  * known. */
@@ -100,7 +99,7 @@ gtk_resolve (void)
 static guint8
 gtk_kind_of (GType type)
 {
-  guint slot = (type >> 2) % GTK_CACHE_SIZE;
+  guint slot = ouro_gobject_type_cache_slot (type);
 
   if (gtk_cache[slot].type != type)
     {

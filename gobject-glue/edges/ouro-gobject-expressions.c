@@ -506,16 +506,15 @@ expressions_track (gpointer expression)
 
 /* Direct-mapped: GType -> holder index + 1, or 0.  Under the registry lock
  * (scans are serialised).  A collision only costs a g_type_is_a (). */
-#define HOLDERS_CACHE_SIZE 256
 static struct {
   GType  type;
   guint8 holder;
-} holders_cache[HOLDERS_CACHE_SIZE];
+} holders_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
 
 static guint
 expressions_holder_of (GType type)
 {
-  guint slot = (type >> 2) % HOLDERS_CACHE_SIZE;
+  guint slot = ouro_gobject_type_cache_slot (type);
 
   if (holders_cache[slot].type != type)
     {

@@ -150,16 +150,15 @@ list_models_resolve (void)
  * bits.  Made when the type is first seen, after resolving: an instance's
  * type is registered, and so are all its ancestors, so an entry whose type
  * is registered later can never apply to it. */
-#define LIST_MODELS_CACHE_SIZE 256
 static struct {
   GType   type;
   guint32 holdings;
-} list_models_cache[LIST_MODELS_CACHE_SIZE];
+} list_models_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
 
 static guint32
 list_models_holdings_of (GType type)
 {
-  guint slot = (type >> 2) % LIST_MODELS_CACHE_SIZE;
+  guint slot = ouro_gobject_type_cache_slot (type);
 
   if (list_models_cache[slot].type != type)
     {

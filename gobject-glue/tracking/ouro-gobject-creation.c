@@ -24,8 +24,6 @@
 
 #include "ouro-gobject-private.h"
 
-#define CREATION_CACHE_SIZE 1024
-
 /* A word per slot: the GType (its low two bits are always zero: type ids
  * are multiples of four) with the answer in them.  0: empty. */
 enum {
@@ -33,12 +31,12 @@ enum {
   CREATION_UNHOOKED = 2,   /* tracked here */
 };
 
-static gsize creation_cache[CREATION_CACHE_SIZE];
+static gsize creation_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
 
 static inline gsize *
 creation_slot (GType type)
 {
-  return &creation_cache[(type >> 3) % CREATION_CACHE_SIZE];
+  return &creation_cache[ouro_gobject_type_cache_slot (type)];
 }
 
 void

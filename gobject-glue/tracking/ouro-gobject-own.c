@@ -54,11 +54,10 @@ static GHashTable     *own_types;      /* GType -> 1: registered by the program 
 
 /* Direct-mapped: GType -> own, for report builds (under the registry
  * lock).  A collision only costs a lookup under own_lock. */
-#define OWN_CACHE_SIZE 512
 static struct {
   GType    type;
   gboolean own;
-} own_cache[OWN_CACHE_SIZE];
+} own_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
 
 /* After it: [own_main_start, own_main_end) spans the main executable's
  * loaded segments: the first object dl_iterate_phdr () reports.  (dladdr ()
@@ -260,7 +259,7 @@ own_object_is_own (gpointer         object,
   if (klass != ouro_gobject_class ())
     return FALSE;
   type = G_OBJECT_TYPE (object);
-  slot = (guint) ((type >> 3) % OWN_CACHE_SIZE);
+  slot = ouro_gobject_type_cache_slot (type);
   if (own_cache[slot].type != type)
     {
       /* Registration is done by the time an object of the type exists:
