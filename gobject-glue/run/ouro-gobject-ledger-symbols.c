@@ -261,17 +261,22 @@ static struct {
   guint32 skips;     /* calls not unwound since */
 } ledger_miss_sites[LEDGER_MISS_SLOTS];
 
-
 gboolean
 ouro_ledger_site_should_unwind (guintptr site,
                                 guintptr frame)
 {
   guint slot;
   guint64 key = ouro_ledger_site_key (site, frame, LEDGER_MISS_BITS, &slot);
+  guint32 skips;
 
-  return __atomic_load_n (&ledger_miss_sites[slot].key, __ATOMIC_RELAXED) != key
-         || __atomic_load_n (&ledger_miss_sites[slot].misses, __ATOMIC_RELAXED) < LEDGER_MISS_THRESHOLD
-         || __atomic_add_fetch (&ledger_miss_sites[slot].skips, 1, __ATOMIC_RELAXED) % LEDGER_MISS_RECHECK == 0;
+  if (__atomic_load_n (&ledger_miss_sites[slot].key, __ATOMIC_RELAXED) != key
+      || __atomic_load_n (&ledger_miss_sites[slot].misses, __ATOMIC_RELAXED) < LEDGER_MISS_THRESHOLD)
+    return TRUE;
+  /* A load and a store, not a locked add: two threads counting at once
+   * lose a skip, which only moves the next recheck. */
+  skips = __atomic_load_n (&ledger_miss_sites[slot].skips, __ATOMIC_RELAXED) + 1;
+  __atomic_store_n (&ledger_miss_sites[slot].skips, skips, __ATOMIC_RELAXED);
+  return skips % LEDGER_MISS_RECHECK == 0;
 }
 
 void
