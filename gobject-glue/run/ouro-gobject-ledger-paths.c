@@ -11,10 +11,11 @@
  * same GTK call sites, through the same frames, at the same depths, once
  * per row.
  *
- * What is kept: per thread, direct-mapped on (site, frame) (the return
- * address into the library and the caller's stack frame, its CFA), the
- * return addresses found out to the program's frame, and for each the
- * stack address it was read from, as an offset above the caller's frame.
+ * What is kept: per thread, for up to two paths in each of 512 sets of
+ * (site, frame) (the return address into the library and the caller's
+ * stack frame, its CFA), the return addresses found out to the program's
+ * frame, and for each the stack address it was read from, as an offset
+ * above the caller's frame.
  * A later call from the same site and frame follows the same path when
  * every one of those stack words still holds the same return address: a
  * return address is stored on the stack by the call that made the frame,
@@ -50,8 +51,13 @@
 
 #include "ouro-gobject-ledger-private.h"
 
-#define PATHS_BITS  10
-#define PATHS_SLOTS (1 << PATHS_BITS)
+/* Two ways per set: one site and frame often has two paths in turn (a
+ * GTK function reached from two callers at the same depth), which a
+ * direct-mapped cache would learn again at each change (on gtk4-demo,
+ * 34,000 learns; with two ways, 10,000). */
+#define PATHS_SET_BITS 9
+#define PATHS_WAYS     2
+#define PATHS_SLOTS    (PATHS_WAYS << PATHS_SET_BITS)
 /* Stack searched for a path's words, at most: GTK's deepest paths out of
  * a template's construction span a few KiB. */
 #define PATHS_SEARCH_BYTES (256 * 1024)
@@ -72,6 +78,7 @@ typedef struct {
   guintptr stack_low;    /* the thread's stack */
   guintptr stack_high;
   guint64  keys[PATHS_SLOTS];    /* ouro_ledger_site_key () of slots[i]; 0: empty */
+  guint8   last_used[1 << PATHS_SET_BITS];   /* of each set, the way found or learnt last */
   PathSlot slots[PATHS_SLOTS];
 } ThreadPaths;
 
@@ -109,6 +116,7 @@ paths_get (gboolean make)
       if (paths->generation != generation)
         {
           memset (paths->keys, 0, sizeof paths->keys);
+          memset (paths->last_used, 0, sizeof paths->last_used);
           paths->generation = generation;
         }
       return paths;
@@ -148,23 +156,29 @@ ouro_ledger_path_find (guintptr  site,
                        guintptr *frames)
 {
   ThreadPaths *paths;
-  const PathSlot *slot;
-  guint index;
+  guint set;
   guint64 key;
 
   if (!__atomic_load_n (&paths_enabled, __ATOMIC_RELAXED) || (paths = paths_get (FALSE)) == NULL)
     return 0;
-  key = ouro_ledger_site_key (site, frame, PATHS_BITS, &index);
-  if (paths->keys[index] != key)
-    return 0;
-  slot = &paths->slots[index];
-  if (slot->site != site || slot->frame != frame)
-    return 0;
-  for (guint i = 1; i < slot->n_frames; i++)
-    if (*(const guintptr *) (frame + slot->offsets[i]) != slot->frames[i])
-      return 0;
-  memcpy (frames, slot->frames, slot->n_frames * sizeof (guintptr));
-  return slot->n_frames;
+  key = ouro_ledger_site_key (site, frame, PATHS_SET_BITS, &set);
+  for (guint way = 0; way < PATHS_WAYS; way++)
+    {
+      guint index = set * PATHS_WAYS + way, i;
+      const PathSlot *slot = &paths->slots[index];
+
+      if (paths->keys[index] != key || slot->site != site || slot->frame != frame)
+        continue;
+      for (i = 1; i < slot->n_frames; i++)
+        if (*(const guintptr *) (frame + slot->offsets[i]) != slot->frames[i])
+          break;
+      if (i < slot->n_frames)
+        continue;
+      paths->last_used[set] = (guint8) way;
+      memcpy (frames, slot->frames, slot->n_frames * sizeof (guintptr));
+      return slot->n_frames;
+    }
+  return 0;
 }
 
 PATHS_READS_STACK void
@@ -177,7 +191,7 @@ ouro_ledger_path_learn (guintptr        site,
   PathSlot *slot;
   guint32 offsets[OURO_LEDGER_ATTRIBUTE_DEPTH];
   guintptr word, end;
-  guint index;
+  guint set, index;
   guint64 key;
 
   if (!__atomic_load_n (&paths_enabled, __ATOMIC_RELAXED)
@@ -200,7 +214,12 @@ ouro_ledger_path_learn (guintptr        site,
       word += sizeof (guintptr);
     }
 
-  key = ouro_ledger_site_key (site, frame, PATHS_BITS, &index);
+  /* An empty way, else the one not used last. */
+  key = ouro_ledger_site_key (site, frame, PATHS_SET_BITS, &set);
+  index = set * PATHS_WAYS;
+  if (paths->keys[index] != 0)
+    index += paths->keys[index + 1] == 0 ? 1 : 1 - paths->last_used[set];
+  paths->last_used[set] = (guint8) (index - set * PATHS_WAYS);
   paths->keys[index] = key;
   slot = &paths->slots[index];
   slot->site = site;
