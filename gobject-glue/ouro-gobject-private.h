@@ -61,6 +61,32 @@ ouro_gobject_type_cache_slot (GType type)
                   >> (64 - OURO_GOBJECT_TYPE_CACHE_BITS));
 }
 
+/* One entry of such a cache (an array of OURO_GOBJECT_TYPE_CACHE_SIZE):
+ * a type and what its part made of it. */
+typedef struct {
+  GType   type;
+  guint32 value;
+} OuroGObjectTypeCacheEntry;
+
+/* What @classify says of @type, from @cache, which remembers it: for
+ * answers that never change once an object of the type exists (its
+ * ancestry, its registration).  Not locked: each cache's user serialises
+ * its calls (the registry lock). */
+static inline guint32
+ouro_gobject_type_cache_get (OuroGObjectTypeCacheEntry *cache,
+                             GType                      type,
+                             guint32                  (*classify) (GType type))
+{
+  OuroGObjectTypeCacheEntry *entry = &cache[ouro_gobject_type_cache_slot (type)];
+
+  if (entry->type != type)
+    {
+      entry->value = classify (type);
+      entry->type = type;
+    }
+  return entry->value;
+}
+
 /* ---- ouro-gobject-own.c: the program's own types --------------------- */
 
 /* Installs the core's own-object function; called by ouro_gobject_init (). */

@@ -51,12 +51,9 @@ enum {
   KIND_LIST_STORE,
 };
 
-/* Direct-mapped: GType -> KIND_*.  A type's ancestry never changes, so an
- * entry stays true; a collision only costs a g_type_is_a (). */
-static struct {
-  GType  type;
-  guint8 kind;
-} gtk_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
+/* GType -> KIND_*.  A type's ancestry never changes, so an entry stays
+ * true; a collision only costs a g_type_is_a (). */
+static OuroGObjectTypeCacheEntry gtk_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
 
 /* After it: the types and functions that exist in the process now are
  * known. */
@@ -96,24 +93,23 @@ gtk_resolve (void)
     }
 }
 
-static guint8
+static guint32
+gtk_classify (GType type)
+{
+  /* An instance of a container type means that type is registered:
+   * resolving before classifying can only find it. */
+  if (gtk.widget == 0 || gtk.window == 0 || gtk.list_store == 0)
+    gtk_resolve ();
+  return gtk.window != 0 && g_type_is_a (type, gtk.window) ? KIND_WINDOW
+       : gtk.widget != 0 && g_type_is_a (type, gtk.widget) ? KIND_WIDGET
+       : gtk.list_store != 0 && g_type_is_a (type, gtk.list_store) ? KIND_LIST_STORE
+       : KIND_NONE;
+}
+
+static guint32
 gtk_kind_of (GType type)
 {
-  guint slot = ouro_gobject_type_cache_slot (type);
-
-  if (gtk_cache[slot].type != type)
-    {
-      /* An instance of a container type means that type is registered:
-       * resolving before classifying can only find it. */
-      if (gtk.widget == 0 || gtk.window == 0 || gtk.list_store == 0)
-        gtk_resolve ();
-      gtk_cache[slot].type = type;
-      gtk_cache[slot].kind = gtk.window != 0 && g_type_is_a (type, gtk.window) ? KIND_WINDOW
-                           : gtk.widget != 0 && g_type_is_a (type, gtk.widget) ? KIND_WIDGET
-                           : gtk.list_store != 0 && g_type_is_a (type, gtk.list_store) ? KIND_LIST_STORE
-                           : KIND_NONE;
-    }
-  return gtk_cache[slot].kind;
+  return ouro_gobject_type_cache_get (gtk_cache, type, gtk_classify);
 }
 
 void

@@ -504,36 +504,32 @@ expressions_track (gpointer expression)
 
 /* ---- the holders -------------------------------------------------------- */
 
-/* Direct-mapped: GType -> holder index + 1, or 0.  Under the registry lock
- * (scans are serialised).  A collision only costs a g_type_is_a (). */
-static struct {
-  GType  type;
-  guint8 holder;
-} holders_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
+/* GType -> holder index + 1, or 0.  Under the registry lock (scans are
+ * serialised).  A collision only costs a g_type_is_a (). */
+static OuroGObjectTypeCacheEntry holders_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
+
+static guint32
+expressions_classify_holder (GType type)
+{
+  guint32 holder = 0;
+
+  /* An instance of a holder type means it is registered: looking the
+   * types up before classifying can only find it. */
+  for (guint i = 0; i < N_HOLDERS && holder == 0; i++)
+    {
+      if (gtk.holder_types[i] == 0)
+        gtk.holder_types[i] = g_type_from_name (holder_names[i].type_name);
+      if (gtk.holder_types[i] != 0 && gtk.holder_getters[i] != NULL
+          && g_type_is_a (type, gtk.holder_types[i]))
+        holder = i + 1;
+    }
+  return holder;
+}
 
 static guint
 expressions_holder_of (GType type)
 {
-  guint slot = ouro_gobject_type_cache_slot (type);
-
-  if (holders_cache[slot].type != type)
-    {
-      guint holder = 0;
-
-      /* An instance of a holder type means it is registered: looking the
-       * types up before classifying can only find it. */
-      for (guint i = 0; i < N_HOLDERS && holder == 0; i++)
-        {
-          if (gtk.holder_types[i] == 0)
-            gtk.holder_types[i] = g_type_from_name (holder_names[i].type_name);
-          if (gtk.holder_types[i] != 0 && gtk.holder_getters[i] != NULL
-              && g_type_is_a (type, gtk.holder_types[i]))
-            holder = i + 1;
-        }
-      holders_cache[slot].type = type;
-      holders_cache[slot].holder = (guint8) holder;
-    }
-  return holders_cache[slot].holder;
+  return ouro_gobject_type_cache_get (holders_cache, type, expressions_classify_holder);
 }
 
 void

@@ -146,33 +146,29 @@ list_models_resolve (void)
     }
 }
 
-/* Direct-mapped: GType -> the holdings[] entries that apply to it, as
- * bits.  Made when the type is first seen, after resolving: an instance's
- * type is registered, and so are all its ancestors, so an entry whose type
- * is registered later can never apply to it. */
-static struct {
-  GType   type;
-  guint32 holdings;
-} list_models_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
+/* GType -> the holdings[] entries that apply to it, as bits.  Made when
+ * the type is first seen, after resolving: an instance's type is
+ * registered, and so are all its ancestors, so an entry whose type is
+ * registered later can never apply to it. */
+static OuroGObjectTypeCacheEntry list_models_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
+
+static guint32
+list_models_classify (GType type)
+{
+  guint32 bits = 0;
+
+  if (gtk.n_resolved < N_HOLDINGS)
+    list_models_resolve ();
+  for (guint i = 0; i < N_HOLDINGS; i++)
+    if (gtk.types[i] != 0 && gtk.getters[i] != NULL && g_type_is_a (type, gtk.types[i]))
+      bits |= 1u << i;
+  return bits;
+}
 
 static guint32
 list_models_holdings_of (GType type)
 {
-  guint slot = ouro_gobject_type_cache_slot (type);
-
-  if (list_models_cache[slot].type != type)
-    {
-      guint32 bits = 0;
-
-      if (gtk.n_resolved < N_HOLDINGS)
-        list_models_resolve ();
-      for (guint i = 0; i < N_HOLDINGS; i++)
-        if (gtk.types[i] != 0 && gtk.getters[i] != NULL && g_type_is_a (type, gtk.types[i]))
-          bits |= 1u << i;
-      list_models_cache[slot].type = type;
-      list_models_cache[slot].holdings = bits;
-    }
-  return list_models_cache[slot].holdings;
+  return ouro_gobject_type_cache_get (list_models_cache, type, list_models_classify);
 }
 
 /* What holdings[@holding]'s getter returns for @pointer when @pointer is a

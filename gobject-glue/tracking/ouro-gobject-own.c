@@ -52,12 +52,9 @@ static guintptr        own_main_end;
 static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
 static GHashTable     *own_types;      /* GType -> 1: registered by the program */
 
-/* Direct-mapped: GType -> own, for report builds (under the registry
- * lock).  A collision only costs a lookup under own_lock. */
-static struct {
-  GType    type;
-  gboolean own;
-} own_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
+/* GType -> own, for report builds (under the registry lock).  A
+ * collision only costs a lookup under own_lock. */
+static OuroGObjectTypeCacheEntry own_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
 
 /* After it: [own_main_start, own_main_end) spans the main executable's
  * loaded segments: the first object dl_iterate_phdr () reports.  (dladdr ()
@@ -246,6 +243,14 @@ ouro_gobject_type_is_own (GType type)
   return own;
 }
 
+/* Registration is done by the time an object of the type exists: the
+ * answer never changes, and is cached. */
+static guint32
+own_classify (GType type)
+{
+  return ouro_gobject_type_is_own (type);
+}
+
 /* The core's OuroOwnFunc, under the registry lock: a GObject is the
  * program's own when its type is. */
 static gboolean
@@ -253,21 +258,9 @@ own_object_is_own (gpointer         object,
                    const OuroClass *klass,
                    gpointer         user_data)
 {
-  GType type;
-  guint slot;
-
   if (klass != ouro_gobject_class ())
     return FALSE;
-  type = G_OBJECT_TYPE (object);
-  slot = ouro_gobject_type_cache_slot (type);
-  if (own_cache[slot].type != type)
-    {
-      /* Registration is done by the time an object of the type exists:
-       * the answer never changes. */
-      own_cache[slot].own = ouro_gobject_type_is_own (type);
-      own_cache[slot].type = type;
-    }
-  return own_cache[slot].own;
+  return ouro_gobject_type_cache_get (own_cache, G_OBJECT_TYPE (object), own_classify) != 0;
 }
 
 void
