@@ -86,7 +86,12 @@ main (int    argc,
           objects = "5000";
         }
       else if (g_str_equal (argv[i], "--repeats") && i + 1 < argc)
-        repeats = (guint) MAX (1, atoi (argv[++i]));
+        {
+          /* Not inside MAX (), which evaluates its arguments twice. */
+          int value = atoi (argv[++i]);
+
+          repeats = (guint) MAX (1, value);
+        }
       else
         {
           g_printerr ("usage: bench-run [--quick] [--repeats N]\n");
