@@ -210,6 +210,7 @@ static gint              ledger_light_fence;  /* atomic: membarrier registered *
 
 static LedgerEntry      *ledger_table;        /* [1 << ledger_table_bits] */
 static guint             ledger_table_bits;
+static gboolean          ledger_table_mapped; /* mmap ()'d (table_memory_new ()) */
 static guint             ledger_table_used;   /* slots taken, dead ones included */
 static guint             ledger_table_dead;
 static guint             ledger_n_objects;    /* entries with records */
@@ -340,25 +341,27 @@ entry_free_records (LedgerEntry *entry)
 }
 
 /* The table's memory: @n_entries zeroed entries, each on its own cache
- * line.  A table of 2 MiB or more is mapped on its own, aligned to 2 MiB
- * and offered to the kernel for transparent huge pages: a GTK program's
- * table is 16 MiB, and with 4 KiB pages nearly every lookup of an object
- * missed the TLB as well as the cache. */
+ * line; *@is_mapped says which of the two below it is.  A table of 2 MiB
+ * or more is mapped on its own, aligned to 2 MiB and offered to the
+ * kernel for transparent huge pages: a GTK program's table is 16 MiB, and
+ * with 4 KiB pages nearly every lookup of an object missed the TLB as
+ * well as the cache.  When mmap () refuses, the heap's memory will do. */
 #define LEDGER_HUGE_PAGE ((gsize) 2 << 20)
 
 static LedgerEntry *
-table_memory_new (gsize n_entries)
+table_memory_new (gsize     n_entries,
+                  gboolean *is_mapped)
 {
   gsize size = n_entries * sizeof (LedgerEntry);
-  guint8 *mapped;
+  guint8 *mapped = MAP_FAILED;
   guintptr aligned;
 
-  if (size < LEDGER_HUGE_PAGE)
+  if (size >= LEDGER_HUGE_PAGE)
+    mapped = mmap (NULL, size + LEDGER_HUGE_PAGE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *is_mapped = mapped != MAP_FAILED;
+  if (!*is_mapped)
     return g_aligned_alloc0 (n_entries, sizeof (LedgerEntry), 64);
-  mapped = mmap (NULL, size + LEDGER_HUGE_PAGE, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapped == MAP_FAILED)
-    g_error ("ouro: could not map %" G_GSIZE_FORMAT " bytes for the reference ledger", size);
   /* Keep only the aligned part. */
   aligned = ((guintptr) mapped + LEDGER_HUGE_PAGE - 1) & ~(LEDGER_HUGE_PAGE - 1);
   if (aligned > (guintptr) mapped)
@@ -372,14 +375,13 @@ table_memory_new (gsize n_entries)
 
 static void
 table_memory_free (LedgerEntry *table,
-                   gsize        n_entries)
+                   gsize        n_entries,
+                   gboolean     is_mapped)
 {
-  if (table == NULL)
-    return;
-  if (n_entries * sizeof (LedgerEntry) < LEDGER_HUGE_PAGE)
-    g_aligned_free (table);
-  else
+  if (is_mapped)
     munmap (table, n_entries * sizeof (LedgerEntry));
+  else
+    g_aligned_free (table);
 }
 
 /* Requires the lock.  After it: the table has 1 << @bits slots (at least
@@ -391,6 +393,7 @@ table_rebuild (guint    bits,
 {
   LedgerEntry *old = ledger_table;
   guint old_size = old != NULL ? 1u << ledger_table_bits : 0;
+  gboolean old_mapped;
   guint kept = 0;
 
   for (guint i = 0; i < old_size; i++)
@@ -401,7 +404,8 @@ table_rebuild (guint    bits,
     bits++;
 
   /* One entry, one cache line: a lookup misses once. */
-  ledger_table = table_memory_new ((gsize) 1 << bits);
+  old_mapped = ledger_table_mapped;
+  ledger_table = table_memory_new ((gsize) 1 << bits, &ledger_table_mapped);
   ledger_table_bits = bits;
   ledger_table_used = 0;
   ledger_table_dead = 0;
@@ -424,7 +428,7 @@ table_rebuild (guint    bits,
       if (entry->dead)
         ledger_table_dead++;
     }
-  table_memory_free (old, old_size);
+  table_memory_free (old, old_size, old_mapped);
 }
 
 /* Requires the lock.  @object's entry, made (alive, born with the
@@ -460,8 +464,9 @@ table_clear (void)
   for (guint i = 0; i < size; i++)
     if (ledger_table[i].object != NULL)
       entry_free_records (&ledger_table[i]);
-  table_memory_free (ledger_table, size);
+  table_memory_free (ledger_table, size, ledger_table_mapped);
   ledger_table = NULL;
+  ledger_table_mapped = FALSE;
   ledger_table_bits = 0;
   ledger_table_used = 0;
   ledger_table_dead = 0;
