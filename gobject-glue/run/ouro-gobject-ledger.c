@@ -217,6 +217,12 @@ static guint             ledger_n_objects;    /* entries with records */
 static guint             ledger_n_records;
 static gsize             ledger_record_bytes;
 static GHashTable       *ledger_stacks;       /* LedgerStack set */
+/* The stacks interned last, by hash, in front of ledger_stacks: a
+ * remembered path (ouro-gobject-ledger-paths.c) hands the same stack over
+ * and over, and a compare here costs less than GHashTable's two calls
+ * through function pointers.  Under the lock; emptied with the set. */
+#define LEDGER_STACK_CACHE_SIZE 1024
+static LedgerStack      *ledger_stack_cache[LEDGER_STACK_CACHE_SIZE];
 static gsize             ledger_stack_bytes;
 
 static struct {
@@ -260,7 +266,7 @@ ledger_intern_stack (const guintptr *frames,
 {
   guintptr key_words[1 + OURO_LEDGER_MAX_DEPTH];
   LedgerStack *key = (LedgerStack *) key_words;
-  LedgerStack *stack;
+  LedgerStack *stack, **cached;
   guint64 hash = depth;
 
   depth = MIN (depth, OURO_LEDGER_MAX_DEPTH);
@@ -270,6 +276,9 @@ ledger_intern_stack (const guintptr *frames,
   key->depth = depth;
   memcpy (key->frames, frames, depth * sizeof (guintptr));
 
+  cached = &ledger_stack_cache[key->hash % LEDGER_STACK_CACHE_SIZE];
+  if (*cached != NULL && stack_equal (*cached, key))
+    return *cached;
   stack = g_hash_table_lookup (ledger_stacks, key);
   if (stack == NULL)
     {
@@ -279,6 +288,7 @@ ledger_intern_stack (const guintptr *frames,
       g_hash_table_add (ledger_stacks, stack);
       ledger_stack_bytes += size + 4 * sizeof (gpointer);
     }
+  *cached = stack;
   return stack;
 }
 
@@ -1180,6 +1190,7 @@ ledger_forget_all (void)
   ledger_flush_all (FALSE, FALSE);
   table_clear ();
   g_clear_pointer (&ledger_stacks, g_hash_table_unref);
+  memset (ledger_stack_cache, 0, sizeof ledger_stack_cache);
   ledger_stack_bytes = 0;
   ouro_ledger_modules_reset ();
   memset (ledger_module_cache, 0, sizeof ledger_module_cache);
