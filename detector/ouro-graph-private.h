@@ -38,7 +38,7 @@ typedef struct {
   guint            refcount;
 } OuroGraphNode;
 
-typedef struct {
+typedef struct _OuroGraph {
   guint32          n_nodes;
   gpointer        *objects;     /* [n_nodes]; borrowed from the registry */
   guint16         *class_ids;   /* [n_nodes]; borrowed from the registry */
@@ -66,6 +66,14 @@ typedef struct {
   guint32         *cycle_nodes;
   guint32         *cycle_start; /* [n_cycles + 1] */
   guint32          n_cycles;
+
+  /* The probable tier (ouro-graph-probable.c), when the scan asked for it
+   * and found candidates: a view of this graph, NULL otherwise.  In a
+   * view, edge_probable[e] says whether edge e is a candidate, and
+   * n_candidates counts the candidate edges collected. */
+  struct _OuroGraph *probable;
+  guint8          *edge_probable;
+  guint32          n_candidates;
 } OuroGraph;
 
 /* After it: @graph holds every tracked object as a node with its refcount
@@ -98,6 +106,17 @@ void     ouro_graph_set_parallel_min_nodes (guint32 n_nodes);
  * searched cycle_of and cycle_nodes are NULL. */
 void     ouro_graph_find_cycles (OuroGraph *graph,
                                  gboolean   include_live);
+
+/* ouro-graph-probable.c.  After it: graph->probable holds the probable
+ * tier (see that file) when a candidates function is set and the graph has
+ * nodes, NULL otherwise.  Requires every phase of the proven scan to have
+ * run; calls the candidates function. */
+void     ouro_graph_find_probable (OuroGraph *graph);
+/* After it: graph->probable is NULL, its arrays freed. */
+void     ouro_graph_probable_free (OuroGraph *graph);
+/* Returns whether a candidates function is set, and it in @func. */
+gboolean ouro_graph_get_candidates_func (OuroCandidatesFunc *func,
+                                         gpointer           *user_data);
 
 /* After it: @graph is empty.  Requires the registry lock: the working
  * arrays are kept for the next build (see ouro-graph.c). */

@@ -293,5 +293,6 @@ ouro_graph_clear (OuroGraph *graph)
   g_free (graph->cycle_of);
   g_free (graph->cycle_nodes);
   g_free (graph->cycle_start);
+  ouro_graph_probable_free (graph);
   memset (graph, 0, sizeof *graph);
 }

@@ -674,6 +674,7 @@ typedef struct {
   GHashTable *members;   /* object -> member index + 1 */
   GArray     *edges;
   guint       from;
+  gboolean    probable;  /* recording candidate references */
 } EdgeCollector;
 
 static void
@@ -687,10 +688,14 @@ build_edge_record (EdgeCollector *collector,
 
   if (target == NULL || to == 0)
     return;
+  memset (&edge, 0, sizeof edge);
   edge.from = collector->from;
   edge.to = to - 1;
   edge.label = g_intern_string (label != NULL ? label : "(unlabelled)");
   edge.weak = weak;
+  edge.probable = collector->probable;
+  if (edge.probable && edge.from == edge.to)
+    return;
   g_array_append_val (collector->edges, edge);
 }
 
@@ -700,6 +705,84 @@ build_edge_visit (gpointer    target,
                   gpointer    user_data)
 {
   build_edge_record (user_data, target, label, FALSE);
+}
+
+/* After it: of the candidate edges @collector->edges holds from index
+ * @first on, those that a proven edge between the same two members
+ * accounts for (k proven edges from a to b account for k candidates, as
+ * in ouro-graph-probable.c) are gone. */
+static void
+build_drop_accounted (EdgeCollector *collector,
+                      guint          first)
+{
+  GArray *edges = collector->edges;
+  guint kept = first;
+
+  for (guint i = first; i < edges->len; i++)
+    {
+      const OuroReportEdge *edge = &g_array_index (edges, OuroReportEdge, i);
+      guint n_proven = 0, n_before = 0;
+
+      for (guint j = 0; j < first; j++)
+        {
+          const OuroReportEdge *other = &g_array_index (edges, OuroReportEdge, j);
+          n_proven += !other->weak && other->from == edge->from && other->to == edge->to;
+        }
+      for (guint j = first; j < i; j++)
+        {
+          const OuroReportEdge *other = &g_array_index (edges, OuroReportEdge, j);
+          n_before += other->from == edge->from && other->to == edge->to;
+        }
+      if (n_before < n_proven)
+        continue;
+      g_array_index (edges, OuroReportEdge, kept++) = *edge;
+    }
+  g_array_set_size (edges, kept);
+}
+
+/* The prefix of the functions of type @type_name, as GObject code names
+ * them: "DocController" -> "doc_controller_", "GtkTextBuffer" ->
+ * "gtk_text_buffer_".  Returns a newly allocated string. */
+static char *
+build_type_function_prefix (const char *type_name)
+{
+  GString *prefix = g_string_new (NULL);
+
+  for (const char *p = type_name; *p != '\0'; p++)
+    {
+      if (g_ascii_isupper (*p) && p != type_name
+          && (g_ascii_islower (p[-1]) || (p[1] != '\0' && g_ascii_islower (p[1]))))
+        g_string_append_c (prefix, '_');
+      g_string_append_c (prefix, g_ascii_tolower (*p));
+    }
+  g_string_append_c (prefix, '_');
+  return g_string_free (prefix, FALSE);
+}
+
+/* After it: each candidate edge of @cycle carries its evidence: the held
+ * member's unexplained references, and the first frame of its ledger
+ * sites that is in a function of the holder's type. */
+static void
+build_probable_evidence (OuroReportCycle *cycle)
+{
+  for (guint e = 0; e < cycle->n_edges; e++)
+    {
+      OuroReportEdge *edge = &cycle->edges[e];
+      const OuroReportObject *held = &cycle->members[edge->to];
+      g_autofree char *prefix = NULL;
+
+      if (!edge->probable)
+        continue;
+      edge->unexplained = held->refcount > held->explained ? held->refcount - held->explained : 0;
+      prefix = build_type_function_prefix (cycle->members[edge->from].type_name);
+      for (guint i = 0; i < held->n_sites && edge->taken_in == NULL; i++)
+        for (char **frame = held->sites[i].frames; frame != NULL && *frame != NULL; frame++)
+          if (g_str_has_prefix (*frame, prefix))
+            {
+              edge->taken_in = g_intern_string (*frame);
+              break;
+            }
+    }
 }
 
 /**
@@ -766,6 +849,7 @@ build_cycle_edges (Builder         *builder,
   for (guint i = 0; i < n_with_edges; i++)
     g_hash_table_insert (collector.members, cycle->members[i].object, GUINT_TO_POINTER (i + 1));
 
+  collector.probable = FALSE;
   for (guint i = 0; i < n_with_edges; i++)
     {
       const OuroClass *klass = ouro_graph_class (builder->graph, cycle->members[i].node);
@@ -773,10 +857,37 @@ build_cycle_edges (Builder         *builder,
       collector.from = i;
       klass->traverse (cycle->members[i].object, build_edge_visit, &collector);
     }
+  if (builder->graph->edge_probable != NULL)
+    {
+      /* A probable cycle: its candidate edges after the proven ones. */
+      OuroCandidatesFunc func;
+      gpointer func_data;
+      guint first = collector.edges->len;
+
+      collector.probable = TRUE;
+      if (ouro_graph_get_candidates_func (&func, &func_data))
+        for (guint i = 0; i < n_with_edges; i++)
+          {
+            collector.from = i;
+            func (cycle->members[i].object, ouro_graph_class (builder->graph, cycle->members[i].node),
+                  build_edge_visit, &collector, func_data);
+          }
+      build_drop_accounted (&collector, first);
+    }
 
   cycle->n_edges = collector.edges->len;
   cycle->edges = (OuroReportEdge *) (gpointer) g_array_free (collector.edges, FALSE);
   g_hash_table_unref (collector.members);
+  build_probable_evidence (cycle);
+  /* By source, as the proven edges are: candidates came after them all. */
+  for (guint e = 1; e < cycle->n_edges; e++)
+    for (guint f = e; f > 0 && cycle->edges[f - 1].from > cycle->edges[f].from; f--)
+      {
+        OuroReportEdge swap = cycle->edges[f];
+
+        cycle->edges[f] = cycle->edges[f - 1];
+        cycle->edges[f - 1] = swap;
+      }
 
   cycle->weak_edge = -1;
   for (guint preference = 2; preference > 0; preference--)
@@ -890,15 +1001,142 @@ build_list_roots (Builder    *builder,
   g_free (own);
 }
 
+/* After it: the returned array (*@n_cycles of them) holds @builder's
+ * graph's cycles in report order, each with its members, held objects
+ * and edges; *@n_garbage counts the graph's garbage and *@n_garbage_cycles
+ * the garbage cycles, which come first.  The builder's per-graph scratch
+ * is freed again. */
+static OuroReportCycle *
+build_cycles (Builder *builder,
+              guint   *out_n_cycles,
+              guint   *out_n_garbage,
+              guint   *out_n_garbage_cycles)
+{
+  OuroGraph *graph = builder->graph;
+  OuroReportCycle *cycles;
+  guint32 *held_by;
+  guint32 *n_held, *n_held_past;
+  guint n_garbage = 0, n_garbage_cycles = 0, n_garbage_seen = 0;
+
+  build_order_members (builder);
+  build_rank_cycles (builder);
+  held_by = build_assign_held (builder);
+
+  n_held = g_new0 (guint32, MAX (graph->n_cycles, 1));
+  for (guint32 v = 0; v < graph->n_nodes && held_by != NULL; v++)
+    {
+      if (!ouro_graph_is_garbage (graph, v))
+        continue;
+      n_garbage++;
+      if (held_by[v] != OURO_NODE_NONE)
+        n_held[held_by[v]]++;
+    }
+
+  n_held_past = g_new0 (guint32, MAX (graph->n_cycles, 1));
+  cycles = g_new0 (OuroReportCycle, MAX (graph->n_cycles, 1));
+  for (guint32 rank = 0; rank < graph->n_cycles; rank++)
+    {
+      OuroReportCycle *cycle = &cycles[rank];
+      guint32 c = builder->cycle_rank[rank];
+      guint32 first = graph->cycle_start[c];
+
+      cycle->n_members_total = graph->cycle_start[c + 1] - first;
+      cycle->n_members = MIN (cycle->n_members_total, OURO_REPORT_MAX_LISTED);
+      cycle->garbage = ouro_graph_is_garbage (graph, graph->cycle_nodes[first]);
+      cycle->members = g_new (OuroReportObject, cycle->n_members);
+      for (guint i = 0; i < cycle->n_members; i++)
+        build_object (builder, builder->ordered[first + i], &cycle->members[i]);
+      if (cycle->n_members < cycle->n_members_total)
+        {
+          cycle->members_past = g_new (OuroReportBrief, cycle->n_members_total - cycle->n_members);
+          for (guint i = cycle->n_members; i < cycle->n_members_total; i++)
+            build_brief (builder, builder->ordered[first + i], &cycle->members_past[i - cycle->n_members]);
+        }
+      cycle->n_held_total = n_held[rank];
+      cycle->held = g_new (OuroReportObject, MAX (MIN (n_held[rank], OURO_REPORT_MAX_LISTED), 1));
+      if (n_held[rank] > OURO_REPORT_MAX_LISTED)
+        cycle->held_past = g_new (OuroReportBrief, n_held[rank] - OURO_REPORT_MAX_LISTED);
+      if (cycle->garbage)
+        n_garbage_cycles++;
+    }
+
+  /* Held objects after every member, so members are described first. */
+  for (guint32 v = 0; v < graph->n_nodes && held_by != NULL; v++)
+    if (held_by[v] != OURO_NODE_NONE)
+      {
+        OuroReportCycle *cycle = &cycles[held_by[v]];
+        guint listed = MIN (cycle->n_held_total, OURO_REPORT_MAX_LISTED);
+
+        if (cycle->n_held < listed)
+          build_object (builder, v, &cycle->held[cycle->n_held++]);
+        else
+          build_brief (builder, v, &cycle->held_past[n_held_past[held_by[v]]++]);
+        n_garbage_seen++;
+      }
+
+  for (guint32 rank = 0; rank < graph->n_cycles; rank++)
+    {
+      build_cycle_edges (builder, &cycles[rank]);
+      if (cycles[rank].garbage)
+        n_garbage_seen += cycles[rank].n_members_total;
+    }
+  g_assert (n_garbage_seen == n_garbage);
+
+  g_free (n_held);
+  g_free (n_held_past);
+  g_free (held_by);
+  g_clear_pointer (&builder->ordered, g_free);
+  g_clear_pointer (&builder->type_names, g_free);
+  g_clear_pointer (&builder->cycle_rank, g_free);
+  g_clear_pointer (&builder->cycle_own, g_free);
+
+  *out_n_cycles = graph->n_cycles;
+  *out_n_garbage = n_garbage;
+  *out_n_garbage_cycles = n_garbage_cycles;
+  return cycles;
+}
+
+/* After it: @report's cycles have the probable tier's after its garbage
+ * cycles (before the live ones), flagged probable, and n_probable counts
+ * the tier.  Describes with what is left of the budget. */
+static void
+build_add_probable (Builder    *builder,
+                    OuroReport *report)
+{
+  Builder view_builder = *builder;
+  OuroReportCycle *probable, *merged;
+  guint n_probable_cycles, n_view_garbage_cycles;
+
+  view_builder.graph = builder->graph->probable;
+  probable = build_cycles (&view_builder, &n_probable_cycles, &report->n_probable,
+                           &n_view_garbage_cycles);
+  builder->budget = view_builder.budget;
+  builder->truncated = view_builder.truncated;
+  for (guint c = 0; c < n_probable_cycles; c++)
+    {
+      probable[c].garbage = FALSE;
+      probable[c].probable = TRUE;
+    }
+
+  merged = g_new0 (OuroReportCycle, MAX (report->n_cycles + n_probable_cycles, 1));
+  memcpy (merged, report->cycles, report->n_garbage_cycles * sizeof (OuroReportCycle));
+  memcpy (merged + report->n_garbage_cycles, probable, n_probable_cycles * sizeof (OuroReportCycle));
+  memcpy (merged + report->n_garbage_cycles + n_probable_cycles,
+          report->cycles + report->n_garbage_cycles,
+          (report->n_cycles - report->n_garbage_cycles) * sizeof (OuroReportCycle));
+  g_free (report->cycles);
+  g_free (probable);
+  report->cycles = merged;
+  report->n_cycles += n_probable_cycles;
+  report->n_probable_cycles = n_probable_cycles;
+}
+
 OuroReport *
 ouro_report_build (OuroGraph     *graph,
                    OuroScanFlags  flags)
 {
   OuroReport *report = g_new0 (OuroReport, 1);
   Builder builder = { 0, };
-  guint32 *held_by;
-  guint32 *n_held, *n_held_past;
-  guint n_garbage_seen = 0;
 
   builder.graph = graph;
   builder.report = report;
@@ -927,70 +1165,10 @@ ouro_report_build (OuroGraph     *graph,
     if (graph->state[v] & OURO_NODE_INCONSISTENT)
       build_object (&builder, v, &report->inconsistent[i++]);
 
-  build_order_members (&builder);
-  build_rank_cycles (&builder);
-  held_by = build_assign_held (&builder);
-
-  n_held = g_new0 (guint32, MAX (graph->n_cycles, 1));
-  for (guint32 v = 0; v < graph->n_nodes && held_by != NULL; v++)
-    {
-      if (!ouro_graph_is_garbage (graph, v))
-        continue;
-      report->n_garbage++;
-      if (held_by[v] != OURO_NODE_NONE)
-        n_held[held_by[v]]++;
-    }
-
-  n_held_past = g_new0 (guint32, MAX (graph->n_cycles, 1));
-  report->n_cycles = graph->n_cycles;
-  report->cycles = g_new0 (OuroReportCycle, MAX (graph->n_cycles, 1));
-  for (guint32 rank = 0; rank < graph->n_cycles; rank++)
-    {
-      OuroReportCycle *cycle = &report->cycles[rank];
-      guint32 c = builder.cycle_rank[rank];
-      guint32 first = graph->cycle_start[c];
-
-      cycle->n_members_total = graph->cycle_start[c + 1] - first;
-      cycle->n_members = MIN (cycle->n_members_total, OURO_REPORT_MAX_LISTED);
-      cycle->garbage = ouro_graph_is_garbage (graph, graph->cycle_nodes[first]);
-      cycle->members = g_new (OuroReportObject, cycle->n_members);
-      for (guint i = 0; i < cycle->n_members; i++)
-        build_object (&builder, builder.ordered[first + i], &cycle->members[i]);
-      if (cycle->n_members < cycle->n_members_total)
-        {
-          cycle->members_past = g_new (OuroReportBrief, cycle->n_members_total - cycle->n_members);
-          for (guint i = cycle->n_members; i < cycle->n_members_total; i++)
-            build_brief (&builder, builder.ordered[first + i], &cycle->members_past[i - cycle->n_members]);
-        }
-      cycle->n_held_total = n_held[rank];
-      cycle->held = g_new (OuroReportObject, MAX (MIN (n_held[rank], OURO_REPORT_MAX_LISTED), 1));
-      if (n_held[rank] > OURO_REPORT_MAX_LISTED)
-        cycle->held_past = g_new (OuroReportBrief, n_held[rank] - OURO_REPORT_MAX_LISTED);
-      if (cycle->garbage)
-        report->n_garbage_cycles++;
-    }
-
-  /* Held objects after every member, so members are described first. */
-  for (guint32 v = 0; v < graph->n_nodes && held_by != NULL; v++)
-    if (held_by[v] != OURO_NODE_NONE)
-      {
-        OuroReportCycle *cycle = &report->cycles[held_by[v]];
-        guint listed = MIN (cycle->n_held_total, OURO_REPORT_MAX_LISTED);
-
-        if (cycle->n_held < listed)
-          build_object (&builder, v, &cycle->held[cycle->n_held++]);
-        else
-          build_brief (&builder, v, &cycle->held_past[n_held_past[held_by[v]]++]);
-        n_garbage_seen++;
-      }
-
-  for (guint32 rank = 0; rank < graph->n_cycles; rank++)
-    {
-      build_cycle_edges (&builder, &report->cycles[rank]);
-      if (report->cycles[rank].garbage)
-        n_garbage_seen += report->cycles[rank].n_members_total;
-    }
-  g_assert (n_garbage_seen == report->n_garbage);
+  report->cycles = build_cycles (&builder, &report->n_cycles, &report->n_garbage,
+                                 &report->n_garbage_cycles);
+  if (graph->probable != NULL)
+    build_add_probable (&builder, report);
 
   report->garbage_sorted = g_new (gpointer, MAX (report->n_garbage, 1));
   for (guint32 v = 0, i = 0; v < graph->n_nodes && i < report->n_garbage; v++)
@@ -1007,12 +1185,5 @@ ouro_report_build (OuroGraph     *graph,
   report->n_described = OURO_REPORT_MAX_DESCRIBED - builder.budget;
   report->truncated = builder.truncated;
 
-  g_free (n_held);
-  g_free (n_held_past);
-  g_free (held_by);
-  g_free (builder.ordered);
-  g_free (builder.type_names);
-  g_free (builder.cycle_rank);
-  g_free (builder.cycle_own);
   return report;
 }

@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "ouro-report-private.h"
 #include "ouro-report.h"
 
@@ -177,6 +179,8 @@ json_append_cycle (GString               *out,
                           "      \"members_truncated\": %s,\n",
                           cycle->garbage ? "true" : "false", cycle->n_members_total,
                           n_members_listed < cycle->n_members_total ? "true" : "false");
+  if (cycle->probable)
+    g_string_append (out, "      \"probable\": true,\n");
   g_string_append (out, "      \"members\": ");
   json_append_objects (out, cycle->members, n_members_listed, "        ");
   g_string_append (out, ",\n      \"edges\": ");
@@ -194,8 +198,19 @@ json_append_cycle (GString               *out,
           g_string_append_printf (out, "        { \"from\": %u, \"to\": %u, \"label\": ",
                                   edge->from, edge->to);
           json_append_string (out, edge->label);
-          g_string_append_printf (out, ", \"weak\": %s }%s\n", edge->weak ? "true" : "false",
-                                  e + 1 < cycle->n_edges ? "," : "");
+          g_string_append_printf (out, ", \"weak\": %s", edge->weak ? "true" : "false");
+          if (edge->probable)
+            {
+              g_string_append_printf (out, ", \"probable\": true, \"evidence\": "
+                                      "{ \"unexplained\": %u", edge->unexplained);
+              if (edge->taken_in != NULL)
+                {
+                  g_string_append (out, ", \"taken_in\": ");
+                  json_append_string (out, edge->taken_in);
+                }
+              g_string_append (out, " }");
+            }
+          g_string_append_printf (out, " }%s\n", e + 1 < cycle->n_edges ? "," : "");
         }
       g_string_append (out, "      ]");
     }
@@ -276,6 +291,12 @@ ouro_report_to_json (OuroReport *report)
                           report->n_garbage, report->n_garbage_cycles, report->n_cycles,
                           report->n_inconsistent,
                           report->truncated ? "true" : "false");
+  g_string_truncate (out, out->len - strlen ("  \"cycles\": "));
+  if (report->flags & OURO_SCAN_PROBABLE)
+    g_string_append_printf (out, "  \"probable\": true,\n  \"n_probable_garbage\": %u,\n"
+                            "  \"n_probable_cycles\": %u,\n",
+                            report->n_probable, report->n_probable_cycles);
+  g_string_append (out, "  \"cycles\": ");
   if (report->n_cycles == 0)
     g_string_append (out, "[]");
   else

@@ -579,8 +579,20 @@ load_edge_element (Loader              *loader,
   if (!load_uint (loader, element, "from", &out->from)
       || !load_uint (loader, element, "to", &out->to)
       || !load_report_string (loader, element, "label", &out->label)
-      || !load_boolean (loader, element, "weak", &out->weak))
+      || !load_boolean (loader, element, "weak", &out->weak)
+      || !load_optional_boolean (loader, element, "probable", &out->probable))
     return FALSE;
+  if (out->probable)
+    {
+      const OuroJsonValue *evidence;
+
+      if (!load_member (loader, element, "evidence", OURO_JSON_OBJECT, TRUE, FALSE, &evidence)
+          || !load_uint (loader, evidence, "unexplained", &out->unexplained))
+        return FALSE;
+      if (ouro_json_object_lookup (evidence, "taken_in") != NULL
+          && !load_report_string (loader, evidence, "taken_in", &out->taken_in))
+        return FALSE;
+    }
   if (out->from >= n_members)
     return load_fail (loader, ouro_json_object_lookup (element, "from"), "from", OURO_REPORT_ERROR_INVALID,
                       "%u is not a member index (the cycle lists %u %s)", out->from, n_members,
@@ -605,6 +617,7 @@ load_cycle (Loader              *loader,
 
   out->weak_edge = -1;
   if (!load_boolean (loader, value, "garbage", &out->garbage)
+      || !load_optional_boolean (loader, value, "probable", &out->probable)
       || !load_uint (loader, value, "size", &out->n_members_total)
       || !load_uint (loader, value, "n_held", &out->n_held_total)
       || !load_objects (loader, value, "members", out->n_members_total, "size", "members_truncated",
@@ -661,6 +674,13 @@ load_cycles (Loader              *loader,
                        &report->n_cycles, load_cycle))
     return FALSE;
 
+  for (guint c = 0; c < n_cycles; c++)
+    {
+      if (report->cycles[c].garbage && report->cycles[c].probable)
+        return load_fail (loader, cycles, "cycles", OURO_REPORT_ERROR_INVALID,
+                          "cycle %u is both garbage and probable", c);
+      report->n_probable_cycles += report->cycles[c].probable;
+    }
   for (guint c = 0; c < n_cycles; c++)
     if (report->cycles[c].garbage)
       {
@@ -795,6 +815,16 @@ load_report (Loader              *loader,
   if (live_summary != NULL)
     summary = ouro_json_value_get_boolean (live_summary);
   report->flags = (all_cycles ? OURO_SCAN_ALL_CYCLES : 0) | (summary ? OURO_SCAN_LIVE_SUMMARY : 0);
+  if (ouro_json_object_lookup (root, "probable") != NULL)
+    {
+      gboolean probable;
+
+      if (!load_boolean (loader, root, "probable", &probable)
+          || (probable && !load_uint (loader, root, "n_probable_garbage", &report->n_probable)))
+        return FALSE;
+      if (probable)
+        report->flags |= OURO_SCAN_PROBABLE;
+    }
 
   if (summary && !load_live_summary (loader, root))
     return FALSE;

@@ -103,6 +103,13 @@ typedef struct {
   guint       to;
   const char *label;        /* interned */
   gboolean    weak;
+  /* A candidate reference (a probable cycle's edge read from memory), and
+   * its evidence: the held member's references no proven edge explains,
+   * and a site where the ledger saw one taken in a function of the
+   * holder's type (interned; NULL when none). */
+  gboolean    probable;
+  guint       unexplained;
+  const char *taken_in;
 } OuroReportEdge;
 
 /* members[] and held[] hold n_members and n_held entries, at most
@@ -112,6 +119,8 @@ typedef struct {
  * from JSON has only what the JSON listed. */
 typedef struct {
   gboolean          garbage;
+  gboolean          probable;   /* garbage when candidate references count;
+                                   never with garbage */
   OuroReportObject *members;    /* in cycle order, canonical member first */
   guint             n_members;
   guint             n_members_total;
@@ -178,6 +187,9 @@ struct _OuroReport {
   OuroReportCycle  *cycles;
   guint             n_cycles;
   guint             n_garbage_cycles;
+  guint             n_probable;      /* probable garbage (OURO_SCAN_PROBABLE) */
+  guint             n_probable_cycles; /* cycles with probable, after the
+                                          garbage ones */
   OuroReportObject *inconsistent;
   guint             n_inconsistent;
   gpointer         *garbage_sorted;  /* [n_garbage_sorted]; sorted by address on

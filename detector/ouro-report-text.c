@@ -303,7 +303,7 @@ text_append_fix (GString               *out,
                  const OuroReportCycle *cycle,
                  const OuroReportEdge  *edge)
 {
-  const char *lead = cycle->garbage ? "fix" : "to break it";
+  const char *lead = cycle->garbage || cycle->probable ? "fix" : "to break it";
   g_autofree char *from_type = text_one_line (cycle->members[edge->from].type_name);
   g_autofree char *to_type = text_one_line (cycle->members[edge->to].type_name);
   g_autofree char *label = text_one_line (edge->label);
@@ -366,12 +366,20 @@ text_append_cycle (GString               *out,
   guint n_shown = MIN (cycle->n_members, TEXT_MAX_MEMBERS);
   guint n_held_shown = MIN (cycle->n_held, TEXT_MAX_HELD);
 
+  if (cycle->probable && number == report->n_garbage_cycles + 1)
+    g_string_append (out, "\nProbable garbage cycles: through pointer fields read from memory, "
+                          "not proven (a field may hold a pointer it does not own); never "
+                          "collected\n");
   g_string_append_printf (out, "\n%s cycle %u: %u %s",
-                          cycle->garbage ? "Garbage" : "Live", number, cycle->n_members_total,
+                          cycle->garbage ? "Garbage" : cycle->probable ? "Probable garbage" : "Live",
+                          number, cycle->n_members_total,
                           text_plural (cycle->n_members_total, "object", "objects"));
   if (cycle->garbage)
     g_string_append_printf (out, ", nothing outside holds %s\n",
                             cycle->n_members_total == 1 ? "it" : "them");
+  else if (cycle->probable)
+    g_string_append_printf (out, ", nothing outside holds %s if the fields marked (probable) "
+                            "are references\n", cycle->n_members_total == 1 ? "it" : "them");
   else
     g_string_append (out, ", held from outside (not a leak while its holders live)\n");
 
@@ -393,10 +401,24 @@ text_append_cycle (GString               *out,
           g_autofree char *to_type = text_one_line (cycle->members[edge->to].type_name);
           g_autofree char *label = text_one_line (edge->label);
 
-          g_string_append_printf (out, "    #%u %s --[%s]--> #%u %s%s%s\n",
+          g_string_append_printf (out, "    #%u %s --[%s]--> #%u %s%s%s%s\n",
                                   edge->from, from_type, label, edge->to, to_type,
                                   edge->weak ? "  (weak, not counted)" : "",
+                                  edge->probable ? "  (probable)" : "",
                                   (gint) e == cycle->weak_edge ? "   <== make this one weak" : "");
+          if (edge->probable)
+            {
+              g_string_append_printf (out, "        evidence: #%u has %u %s no proven edge "
+                                      "explains", edge->to, edge->unexplained,
+                                      text_plural (edge->unexplained, "reference", "references"));
+              if (edge->taken_in != NULL)
+                {
+                  g_autofree char *site = text_one_line (edge->taken_in);
+
+                  g_string_append_printf (out, "; one was taken in %s", site);
+                }
+              g_string_append_c (out, '\n');
+            }
         }
       if (cycle->n_edges > TEXT_MAX_EDGES)
         g_string_append_printf (out, "    ... and %u more references\n", cycle->n_edges - TEXT_MAX_EDGES);
@@ -526,10 +548,17 @@ ouro_report_to_text (OuroReport *report)
                             report->n_garbage - in_cycles,
                             text_plural (report->n_garbage_cycles, "it", "them"),
                             report->n_tracked);
-  if (report->n_cycles > report->n_garbage_cycles)
+  if (report->n_probable_cycles > 0)
+    g_string_append_printf (out, "; %u probable garbage %s in %u %s through pointer fields "
+                            "(not proven)",
+                            report->n_probable, text_plural (report->n_probable, "object", "objects"),
+                            report->n_probable_cycles,
+                            text_plural (report->n_probable_cycles, "cycle", "cycles"));
+  if (report->n_cycles > report->n_garbage_cycles + report->n_probable_cycles)
     g_string_append_printf (out, "; %u live %s",
-                            report->n_cycles - report->n_garbage_cycles,
-                            text_plural (report->n_cycles - report->n_garbage_cycles, "cycle", "cycles"));
+                            report->n_cycles - report->n_garbage_cycles - report->n_probable_cycles,
+                            text_plural (report->n_cycles - report->n_garbage_cycles
+                                         - report->n_probable_cycles, "cycle", "cycles"));
   if (report->n_inconsistent > 0)
     g_string_append_printf (out, "; %u inconsistent", report->n_inconsistent);
   g_string_append_c (out, '\n');
@@ -549,9 +578,19 @@ ouro_report_to_text (OuroReport *report)
                              ? report->n_garbage_cycles - TEXT_MAX_CYCLES : 0;
       guint n_left = report->n_cycles - TEXT_MAX_CYCLES;
 
-      g_string_append_printf (out, "\n... and %u more %s not shown (%u garbage, %u live)\n",
-                              n_left, text_plural (n_left, "cycle", "cycles"),
-                              n_garbage_left, n_left - n_garbage_left);
+      guint n_probable_shown = report->n_garbage_cycles >= TEXT_MAX_CYCLES ? 0
+                               : MIN (report->n_probable_cycles, TEXT_MAX_CYCLES - report->n_garbage_cycles);
+      guint n_probable_left = report->n_probable_cycles - n_probable_shown;
+
+      if (report->n_probable_cycles == 0)
+        g_string_append_printf (out, "\n... and %u more %s not shown (%u garbage, %u live)\n",
+                                n_left, text_plural (n_left, "cycle", "cycles"),
+                                n_garbage_left, n_left - n_garbage_left);
+      else
+        g_string_append_printf (out, "\n... and %u more %s not shown (%u garbage, %u probable, "
+                                "%u live)\n", n_left, text_plural (n_left, "cycle", "cycles"),
+                                n_garbage_left, n_probable_left,
+                                n_left - n_garbage_left - n_probable_left);
     }
 
   if (report->n_inconsistent > 0)

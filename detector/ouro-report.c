@@ -172,6 +172,50 @@ ouro_report_cycle_is_garbage (OuroReport *report,
 }
 
 /**
+ * ouro_report_cycle_is_probable:
+ *
+ * Returns: whether @cycle is probable garbage: nothing outside holds it
+ *   when the candidate references (pointer fields read from memory) of an
+ *   %OURO_SCAN_PROBABLE scan are counted.  Such a cycle is never garbage
+ *   (ouro_report_cycle_is_garbage () says %FALSE) and never collected.
+ */
+gboolean
+ouro_report_cycle_is_probable (OuroReport *report,
+                               guint       cycle)
+{
+  g_return_val_if_fail (report != NULL, FALSE);
+  g_return_val_if_fail (cycle < report->n_cycles, FALSE);
+  return report->cycles[cycle].probable;
+}
+
+/**
+ * ouro_report_get_n_probable:
+ *
+ * Returns: how many objects are probable garbage and not garbage: in
+ *   probable cycles or held only by them (0 unless the scan had
+ *   %OURO_SCAN_PROBABLE)
+ */
+guint
+ouro_report_get_n_probable (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_probable;
+}
+
+/**
+ * ouro_report_get_n_probable_cycles:
+ *
+ * Returns: how many of the report's cycles are probable ones; they come
+ *   right after the garbage cycles
+ */
+guint
+ouro_report_get_n_probable_cycles (OuroReport *report)
+{
+  g_return_val_if_fail (report != NULL, 0);
+  return report->n_probable_cycles;
+}
+
+/**
  * ouro_report_get_cycle_size:
  *
  * Returns: how many objects form @cycle (not counting those it only holds)

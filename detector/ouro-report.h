@@ -57,6 +57,16 @@ OURO_AVAILABLE_IN_ALL
 gpointer    ouro_report_get_inconsistent_object (OuroReport *report,
                                                  guint       index);
 
+/* The probable tier (OURO_SCAN_PROBABLE; empty otherwise): never counted
+ * by the accessors of garbage above. */
+OURO_AVAILABLE_IN_ALL
+guint       ouro_report_get_n_probable    (OuroReport *report);
+OURO_AVAILABLE_IN_ALL
+guint       ouro_report_get_n_probable_cycles (OuroReport *report);
+OURO_AVAILABLE_IN_ALL
+gboolean    ouro_report_cycle_is_probable (OuroReport *report,
+                                           guint       cycle);
+
  /* The live summary (OURO_SCAN_LIVE_SUMMARY; empty otherwise).  Types are
  * ordered by count, most first, then by name; roots are the live objects
  * held from outside the tracked ones, in tracking order, at most 1000.

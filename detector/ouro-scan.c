@@ -24,7 +24,9 @@
  *      everything it reaches;
  *   5. the unmarked rest is garbage: find the cycles among it (and among
  *      live objects when asked) (ouro-graph-cycles.c);
- *   6. build the report (ouro-report-build.c).
+ *   6. when asked, the probable tier: the same once more with candidate
+ *      references counted, on a view of its own (ouro-graph-probable.c);
+ *   7. build the report (ouro-report-build.c).
  *
  * Other threads keep running during a scan: only tracking and untracking
  * wait for the registry lock.  Refcounts and references are read one
@@ -250,6 +252,8 @@ ouro_scan_run_unlocked (OuroGraph     *graph,
   scan_mark_reachable (graph);
   scan_confirm_garbage (graph);
   ouro_graph_find_cycles (graph, (flags & OURO_SCAN_ALL_CYCLES) != 0);
+  if (flags & OURO_SCAN_PROBABLE)
+    ouro_graph_find_probable (graph);
   return TRUE;
 }
 
@@ -283,7 +287,8 @@ ouro_scan (OuroScanFlags flags)
   OuroGraph graph;
   OuroReport *report;
 
-  g_return_val_if_fail ((flags & ~(OURO_SCAN_ALL_CYCLES | OURO_SCAN_LIVE_SUMMARY)) == 0, NULL);
+  g_return_val_if_fail ((flags & ~(OURO_SCAN_ALL_CYCLES | OURO_SCAN_LIVE_SUMMARY
+                                   | OURO_SCAN_PROBABLE)) == 0, NULL);
 
   if (ouro_registry_refuse_reentry ("ouro_scan"))
     return scan_empty_report (flags);

@@ -1,0 +1,315 @@
+/* ouro-graph-probable.c — probable garbage: trial deletion once more, with
+ * candidate references counted too.
+ *
+ * Not thread safe by itself: runs under the registry lock, on the scanning
+ * thread (see ouro-graph-private.h); the candidates function is set under
+ * a lock of its own.
+ *
+ * A candidate reference is a pointer a candidates function found where a
+ * reference may be (the GObject glue: a word of an object's own memory
+ * equal to a tracked object's address), not one a traverse function
+ * vouches for.  It may be borrowed.  So candidates never touch the proven
+ * result: the scan's phases have run, and this one works on a view of the
+ * graph of its own (OuroGraph.probable):
+ *
+ *   1. collect the candidates of every node whose class the function
+ *      answers, resolved to nodes, less the ones a proven edge between the
+ *      same two nodes already accounts for (k proven edges from v to w
+ *      account for k candidates from v to w) and pointers to the object
+ *      itself;
+ *   2. subtract them too: ext'(w) = refcount - proven visits - candidate
+ *      visits.  A node whose candidates overshoot its refcount (a borrowed
+ *      pointer counted) is held from outside, as is every root of the
+ *      proven scan that stays above zero, every dying and changed node;
+ *   3. mark what those reach along proven and candidate edges;
+ *   4. the probable tier is what is left that the proven scan did not
+ *      already call garbage; its cycles are found over both kinds of edge
+ *      (ouro-graph-cycles.c on the view).
+ *
+ * After it, the view shares the graph's objects, classes and node counts;
+ * its state has LIVE on every node but the probable tier, its edges are
+ * proven and candidate edges out of the probable tier (edge_probable marks
+ * the candidates), its cycles are the probable cycles.  Every probable
+ * node is live by the proven scan, so nothing here can add to or take from
+ * proven garbage.
+ */
+#include "config.h"
+
+#include <pthread.h>
+
+#include "ouro-graph-private.h"
+#include "ouro-registry-private.h"
+
+static pthread_mutex_t    probable_lock = PTHREAD_MUTEX_INITIALIZER;
+static OuroCandidatesFunc probable_func;
+static gpointer           probable_data;
+
+/**
+ * ouro_set_candidates_func:
+ * @func: (nullable): the candidates function, or %NULL to unset it
+ * @user_data: passed to @func
+ *
+ * Sets the process's candidates function, which %OURO_SCAN_PROBABLE scans
+ * and their reports ask for the candidate references of every tracked
+ * object.  The GObject glue sets one that reads pointer fields.  MT safe;
+ * takes effect from the next scan.
+ */
+void
+ouro_set_candidates_func (OuroCandidatesFunc func,
+                          gpointer           user_data)
+{
+  pthread_mutex_lock (&probable_lock);
+  probable_func = func;
+  probable_data = user_data;
+  pthread_mutex_unlock (&probable_lock);
+}
+
+gboolean
+ouro_graph_get_candidates_func (OuroCandidatesFunc *func,
+                                gpointer           *user_data)
+{
+  pthread_mutex_lock (&probable_lock);
+  *func = probable_func;
+  *user_data = probable_data;
+  pthread_mutex_unlock (&probable_lock);
+  return *func != NULL;
+}
+
+typedef struct {
+  GArray  *sources;   /* guint32 */
+  GArray  *targets;   /* guint32 */
+  guint32  source;
+} ProbableCollector;
+
+static void
+probable_collect_visit (gpointer    target,
+                        const char *label,
+                        gpointer    user_data)
+{
+  ProbableCollector *collector = user_data;
+  guint32 w;
+
+  if (target == NULL)
+    return;
+  w = ouro_registry_lookup_unlocked (target);
+  if (w == OURO_REGISTRY_NO_POSITION || w == collector->source)
+    return;
+  g_array_append_val (collector->sources, collector->source);
+  g_array_append_val (collector->targets, w);
+}
+
+/* Whether a proven edge from @v to @w is left to account for a candidate
+ * between them: the @n_used-th such candidate is accounted for when @v has
+ * more than @n_used proven edges to @w. */
+static gboolean
+probable_proven_accounts (const OuroGraph *graph,
+                          guint32          v,
+                          guint32          w,
+                          guint32          n_used)
+{
+  guint32 n_proven = 0;
+
+  for (guint32 e = graph->edge_start[v]; e < graph->edge_start[v + 1]; e++)
+    if (graph->edge_target[e] == w && ++n_proven > n_used)
+      return TRUE;
+  return FALSE;
+}
+
+/* Phase 1.  After it: @sources and @targets (same length) list the
+ * candidate edges left, grouped by source in node order. */
+static void
+probable_collect_candidates (const OuroGraph    *graph,
+                             OuroCandidatesFunc  func,
+                             gpointer            func_data,
+                             GArray             *sources,
+                             GArray             *targets)
+{
+  ProbableCollector collector = { sources, targets, 0 };
+
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    {
+      guint first = sources->len;
+      guint kept = first;
+
+      if (graph->state[v] & OURO_NODE_DYING)
+        continue;
+      collector.source = v;
+      func (graph->objects[v], ouro_graph_class (graph, v), probable_collect_visit, &collector,
+            func_data);
+
+      /* Invariant: candidates [first, kept) are the ones left of those in
+       * [first, i), in order. */
+      for (guint i = first; i < sources->len; i++)
+        {
+          guint32 w = g_array_index (targets, guint32, i);
+          guint32 n_before = 0;
+
+          for (guint j = first; j < i; j++)
+            n_before += g_array_index (targets, guint32, j) == w;
+          if (probable_proven_accounts (graph, v, w, n_before))
+            continue;
+          g_array_index (sources, guint32, kept) = v;
+          g_array_index (targets, guint32, kept) = w;
+          kept++;
+        }
+      g_array_set_size (sources, kept);
+      g_array_set_size (targets, kept);
+    }
+}
+
+/* Phases 2 and 3 on @view, whose state is all zero and whose edges are
+ * every proven and candidate edge.  After it: LIVE is set on every node
+ * reachable from one held from outside when candidates count, and on the
+ * proven garbage; view->n_garbage counts the rest. */
+static void
+probable_mark_reachable (OuroGraph       *view,
+                         const OuroGraph *graph,
+                         const guint32   *candidate_visits)
+{
+  guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
+  guint32 depth = 0;
+
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    {
+      gint64 ext = (gint64) graph->nodes[v].refcount - (gint64) graph->nodes[v].visits
+                   - (gint64) candidate_visits[v];
+
+      if (ext != 0 || (graph->state[v] & (OURO_NODE_INCONSISTENT | OURO_NODE_DYING
+                                          | OURO_NODE_CHANGED)))
+        {
+          view->state[v] |= OURO_NODE_LIVE;
+          stack[depth++] = v;
+        }
+    }
+
+  /* Invariant: every node on the stack is LIVE; every LIVE node not on it
+   * has all its successors LIVE. */
+  while (depth > 0)
+    {
+      guint32 v = stack[--depth];
+
+      for (guint32 e = view->edge_start[v]; e < view->edge_start[v + 1]; e++)
+        {
+          guint32 w = view->edge_target[e];
+
+          if (view->state[w] & OURO_NODE_LIVE)
+            continue;
+          view->state[w] |= OURO_NODE_LIVE;
+          stack[depth++] = w;
+        }
+    }
+  g_free (stack);
+
+  view->n_garbage = 0;
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    {
+      if (ouro_graph_is_garbage (graph, v))
+        view->state[v] |= OURO_NODE_LIVE;
+      if (!(view->state[v] & OURO_NODE_LIVE))
+        view->n_garbage++;
+    }
+}
+
+/* After it: @view's edges are @graph's proven edges and the candidate
+ * edges, by source in node order, proven first; edge_probable[e] says
+ * which are candidates.  With @only_tier, nodes that @view does not have
+ * as garbage keep no edges. */
+static void
+probable_merge_edges (OuroGraph       *view,
+                      const OuroGraph *graph,
+                      const guint32   *sources,
+                      const guint32   *targets,
+                      guint32          n_candidates,
+                      gboolean         only_tier)
+{
+  guint32 n = graph->n_nodes, out = 0, c = 0;
+
+  g_free (view->edge_target);
+  g_free (view->edge_probable);
+  view->edge_target = g_new (guint32, MAX (graph->n_edges + n_candidates, 1));
+  view->edge_probable = g_new (guint8, MAX (graph->n_edges + n_candidates, 1));
+  for (guint32 v = 0; v < n; v++)
+    {
+      gboolean keep = !only_tier || ouro_graph_is_garbage (view, v);
+
+      view->edge_start[v] = out;
+      for (guint32 e = graph->edge_start[v]; keep && e < graph->edge_start[v + 1]; e++)
+        {
+          view->edge_target[out] = graph->edge_target[e];
+          view->edge_probable[out++] = FALSE;
+        }
+      for (; c < n_candidates && sources[c] == v; c++)
+        if (keep)
+          {
+            view->edge_target[out] = targets[c];
+            view->edge_probable[out++] = TRUE;
+          }
+    }
+  view->edge_start[n] = out;
+  view->n_edges = out;
+}
+
+void
+ouro_graph_find_probable (OuroGraph *graph)
+{
+  OuroCandidatesFunc func;
+  gpointer func_data;
+  GArray *sources, *targets;
+  guint32 *candidate_visits;
+  OuroGraph *view;
+
+  ouro_graph_probable_free (graph);
+  if (!ouro_graph_get_candidates_func (&func, &func_data) || graph->n_nodes == 0)
+    return;
+
+  sources = g_array_new (FALSE, FALSE, sizeof (guint32));
+  targets = g_array_new (FALSE, FALSE, sizeof (guint32));
+  probable_collect_candidates (graph, func, func_data, sources, targets);
+
+  view = g_new0 (OuroGraph, 1);
+  view->n_nodes = graph->n_nodes;
+  view->objects = graph->objects;
+  view->class_ids = graph->class_ids;
+  view->class_table = graph->class_table;
+  view->nodes = graph->nodes;
+  view->state = g_new0 (guint8, graph->n_nodes);
+  view->edge_start = g_new (guint32, graph->n_nodes + 1);
+  view->n_candidates = sources->len;
+  graph->probable = view;
+
+  candidate_visits = g_new0 (guint32, graph->n_nodes);
+  for (guint i = 0; i < targets->len; i++)
+    candidate_visits[g_array_index (targets, guint32, i)]++;
+
+  probable_merge_edges (view, graph, (guint32 *) (gpointer) sources->data,
+                        (guint32 *) (gpointer) targets->data, sources->len, FALSE);
+  probable_mark_reachable (view, graph, candidate_visits);
+  /* The cycle search and the report look at the tier only: keep its edges
+   * alone. */
+  probable_merge_edges (view, graph, (guint32 *) (gpointer) sources->data,
+                        (guint32 *) (gpointer) targets->data, sources->len, TRUE);
+  ouro_graph_find_cycles (view, FALSE);
+
+  g_free (candidate_visits);
+  g_array_unref (sources);
+  g_array_unref (targets);
+}
+
+void
+ouro_graph_probable_free (OuroGraph *graph)
+{
+  OuroGraph *view = graph->probable;
+
+  if (view == NULL)
+    return;
+  g_free (view->state);
+  g_free (view->fingerprint);
+  g_free (view->edge_start);
+  g_free (view->edge_target);
+  g_free (view->edge_probable);
+  g_free (view->cycle_of);
+  g_free (view->cycle_nodes);
+  g_free (view->cycle_start);
+  g_free (view);
+  graph->probable = NULL;
+}
