@@ -104,6 +104,11 @@ gboolean ouro_gobject_path_is_system (const char *path);
  * microseconds in libgtk); "" for the main executable; NULL when no
  * loaded object holds @address.  Valid while the object stays loaded. */
 const char *ouro_gobject_loaded_object_name (gconstpointer address);
+/* The file of the module (executable or shared library) that registered
+ * @type through the public registration functions: an interned path;
+ * NULL when that registration was not seen (libgobject's own types, or
+ * types registered before this library was loaded). */
+const char *ouro_gobject_type_module (GType type);
 
 /* ---- ouro-gobject-describe.c ------------------------------------------ */
 
@@ -130,6 +135,24 @@ gboolean ouro_gobject_clear_weak     (gpointer object);
 void     ouro_gobject_visit_registered (GObject      *object,
                                         OuroVisitFunc visit,
                                         gpointer      user_data);
+
+/* ---- ouro-gobject-field-names.c: struct members from debug information */
+
+/* The name of the pointer-sized field at @offset bytes into the part of an
+ * object's memory that @type itself owns: its instance struct's own members
+ * when @private_area is FALSE (@offset counted from the start of the
+ * instance, so it lies in [parent's instance_size, type's instance_size)),
+ * or its private struct when TRUE (@offset counted from the start of that
+ * type's private area).  Returns an interned string (g_intern_string):
+ * "buffer" / "owner" / "inner.child" / "items[2]" for instance members,
+ * "priv->buffer" for private members; or, when no debug information
+ * describes the struct or no member covers @offset, "+0x18 of TypeName" /
+ * "+0x18 of TypeNamePrivate".  MT safe.  Caches per type: DWARF is read at
+ * most once per type, never per call. */
+void        ouro_gobject_field_names_add_fork_lock (void);
+const char *ouro_gobject_field_name (GType    type,
+                                     gboolean private_area,
+                                     gsize    offset);
 
 /* ---- ouro-gobject-records.c: edges recorded when they are made -------- */
 

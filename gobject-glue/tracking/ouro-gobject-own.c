@@ -17,6 +17,10 @@
  * registration was not seen (registered before this library was loaded)
  * is not the program's own.
  *
+ * The same registrations say which module registered every type seen,
+ * the program's or not (ouro_gobject_type_module ()): where the debug
+ * information describing its structs is (edges/ouro-gobject-field-names.c).
+ *
  * The system's library directories: /lib, /lib64, /usr/lib, /usr/lib64
  * and everything under them (multiarch, Python's dist-packages).  A
  * program's own library installed in /usr/local/lib, or in a build tree,
@@ -30,6 +34,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ouro-gobject-private.h"
 
@@ -51,6 +56,8 @@ static guintptr        own_main_start;  /* the main executable's loaded segments
 static guintptr        own_main_end;
 static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
 static GHashTable     *own_types;      /* GType -> 1: registered by the program */
+static GHashTable     *own_modules;    /* GType -> interned loaded-object name ("": the executable) */
+static const char     *own_main_path;  /* interned; read from /proc/self/exe at first need */
 
 /* GType -> own, for report builds (under the registry lock).  A
  * collision only costs a lookup under own_lock. */
@@ -150,30 +157,46 @@ ouro_gobject_loaded_object_name (gconstpointer address)
 }
 
 /* Whether code at @caller is the program's: the main executable, or a
- * library outside the system's directories. */
+ * library outside the system's directories.  After it, *@module is the
+ * object holding @caller as ouro_gobject_loaded_object_name () names it
+ * ("" for the main executable), or NULL. */
 static gboolean
-own_is_program_code (gpointer caller)
+own_is_program_code (gpointer     caller,
+                     const char **module)
 {
-  const char *name;
-
   if ((guintptr) caller >= own_main_start && (guintptr) caller < own_main_end)
-    return TRUE;
-  name = ouro_gobject_loaded_object_name (caller);
+    {
+      *module = "";
+      return TRUE;
+    }
+  *module = ouro_gobject_loaded_object_name (caller);
   /* A program in a system directory (/usr/bin) has its code in the main
    * executable, found above; a library elsewhere is the program's own. */
-  return name != NULL && name[0] == '/' && !ouro_gobject_path_is_system (name);
+  return *module != NULL && (*module)[0] == '/' && !ouro_gobject_path_is_system (*module);
 }
 
 static void
 own_note (GType    type,
           gpointer caller)
 {
-  if (type == 0 || !own_is_program_code (caller))
+  const char *module;
+  gboolean own;
+
+  if (type == 0)
     return;
+  own = own_is_program_code (caller, &module);
+  /* Interned outside the lock: a plugin's name outlives its dlclose (). */
+  module = module != NULL ? g_intern_string (module) : NULL;
   pthread_mutex_lock (&own_lock);
-  if (own_types == NULL)
-    own_types = g_hash_table_new (NULL, NULL);
-  g_hash_table_add (own_types, GSIZE_TO_POINTER (type));
+  if (own_modules == NULL)
+    {
+      own_types = g_hash_table_new (NULL, NULL);
+      own_modules = g_hash_table_new (NULL, NULL);
+    }
+  if (own)
+    g_hash_table_add (own_types, GSIZE_TO_POINTER (type));
+  if (module != NULL)
+    g_hash_table_insert (own_modules, GSIZE_TO_POINTER (type), (gpointer) module);
   pthread_mutex_unlock (&own_lock);
 }
 
@@ -241,6 +264,34 @@ ouro_gobject_type_is_own (GType type)
   own = own_types != NULL && g_hash_table_contains (own_types, GSIZE_TO_POINTER (type));
   pthread_mutex_unlock (&own_lock);
   return own;
+}
+
+const char *
+ouro_gobject_type_module (GType type)
+{
+  const char *module;
+
+  pthread_mutex_lock (&own_lock);
+  module = own_modules != NULL ? g_hash_table_lookup (own_modules, GSIZE_TO_POINTER (type)) : NULL;
+  if (module != NULL && *module == '\0')
+    {
+      /* The loader names the executable "", and argv[0] may be relative
+       * or a name on $PATH: the kernel's link is its file. */
+      if (own_main_path == NULL)
+        {
+          char path[4096];
+          ssize_t length = readlink ("/proc/self/exe", path, sizeof path - 1);
+
+          if (length > 0)
+            {
+              path[length] = '\0';
+              own_main_path = g_intern_string (path);
+            }
+        }
+      module = own_main_path;
+    }
+  pthread_mutex_unlock (&own_lock);
+  return module;
 }
 
 /* Registration is done by the time an object of the type exists: the

@@ -135,6 +135,7 @@ ouro_gobject_init (void)
       ouro_gobject_closures_add_fork_lock ();
       ouro_gobject_edges_add_fork_lock ();
       ouro_gobject_bindings_add_fork_lock ();
+      ouro_gobject_field_names_add_fork_lock ();
       ouro_add_fork_lock (tracking_hole_lock_acquire, tracking_hole_lock_release);
       real_constructed = object_class->constructed;
       real_finalize = object_class->finalize;
