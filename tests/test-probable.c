@@ -94,6 +94,20 @@ teardown (void)
   g_ptr_array_unref (targets);
 }
 
+/* A page holds its buffer through a field; the buffer's handler data
+ * holds the page; nothing else holds either. */
+static void
+make_page_and_buffer (TestNode **page,
+                      TestNode **buffer)
+{
+  *page = test_node_new ("JournalPage", "page");
+  *buffer = test_node_new ("TextBuffer", "buffer");
+  field_link (*page, *buffer, "field priv->buffer");
+  test_node_link (*buffer, *page, "signal changed: handler data");
+  test_node_unref (*page);
+  test_node_unref (*buffer);
+}
+
 /* A page holds its buffer through a field; the buffer's handler data holds
  * the page: proven, the page is held from outside; counting the field, both
  * are probable garbage, in one cycle, the field edge marked probable. */
@@ -109,12 +123,7 @@ test_field_cycle (void)
   const char *label;
 
   setup ();
-  page = test_node_new ("JournalPage", "page");
-  buffer = test_node_new ("TextBuffer", "buffer");
-  field_link (page, buffer, "field priv->buffer");
-  test_node_link (buffer, page, "signal changed: handler data");
-  test_node_unref (page);
-  test_node_unref (buffer);
+  make_page_and_buffer (&page, &buffer);
 
   proven = ouro_scan (OURO_SCAN_GARBAGE);
   g_assert_cmpuint (ouro_report_get_n_garbage (proven), ==, 0);
@@ -244,12 +253,7 @@ test_collect_leaves_probable (void)
   guint freed;
 
   setup ();
-  page = test_node_new ("JournalPage", "page");
-  buffer = test_node_new ("TextBuffer", "buffer");
-  field_link (page, buffer, "field priv->buffer");
-  test_node_link (buffer, page, "signal changed: handler data");
-  test_node_unref (page);
-  test_node_unref (buffer);
+  make_page_and_buffer (&page, &buffer);
 
   freed = test_node_n_freed;
   g_assert_cmpuint (ouro_collect (), ==, 0);
