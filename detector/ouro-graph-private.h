@@ -68,12 +68,10 @@ typedef struct _OuroGraph {
   guint32          n_cycles;
 
   /* The probable tier (ouro-graph-probable.c), when the scan asked for it
-   * and found candidates: a view of this graph, NULL otherwise.  In a
-   * view, edge_probable[e] says whether edge e is a candidate, and
-   * n_candidates counts the candidate edges collected. */
+   * and a candidates function is set: a view of this graph, NULL
+   * otherwise.  is_probable_view says a graph is such a view. */
   struct _OuroGraph *probable;
-  guint8          *edge_probable;
-  guint32          n_candidates;
+  gboolean         is_probable_view;
 } OuroGraph;
 
 /* After it: @graph holds every tracked object as a node with its refcount

@@ -28,8 +28,8 @@
  *
  * After it, the view shares the graph's objects, classes and node counts;
  * its state has LIVE on every node but the probable tier, its edges are
- * proven and candidate edges out of the probable tier (edge_probable marks
- * the candidates), its cycles are the probable cycles.  Every probable
+ * the proven and candidate edges out of the probable tier, its cycles are
+ * the probable cycles.  Every probable
  * node is live by the proven scan, so nothing here can add to or take from
  * proven garbage.
  */
@@ -157,18 +157,28 @@ probable_collect_candidates (const OuroGraph    *graph,
     }
 }
 
-/* Phases 2 and 3 on @view, whose state is all zero and whose edges are
- * every proven and candidate edge.  After it: LIVE is set on every node
- * reachable from one held from outside when candidates count, and on the
- * proven garbage; view->n_garbage counts the rest. */
+/* Candidate edges in compressed sparse rows: node v's are
+ * targets[start[v] .. start[v + 1]). */
+typedef struct {
+  guint32       *start;    /* [n_nodes + 1] */
+  const guint32 *targets;
+} ProbableCandidates;
+
+/* Phases 2 and 3.  After it: LIVE is set in @view's state on every node
+ * reachable, along proven and candidate edges, from one held from outside
+ * when candidates count, and on the proven garbage; view->n_garbage counts
+ * the rest, the tier. */
 static void
-probable_mark_reachable (OuroGraph       *view,
-                         const OuroGraph *graph,
-                         const guint32   *candidate_visits)
+probable_mark_reachable (OuroGraph                *view,
+                         const OuroGraph          *graph,
+                         const ProbableCandidates *candidates)
 {
+  guint32 *candidate_visits = g_new0 (guint32, MAX (graph->n_nodes, 1));
   guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
   guint32 depth = 0;
 
+  for (guint32 c = 0; c < candidates->start[graph->n_nodes]; c++)
+    candidate_visits[candidates->targets[c]]++;
   for (guint32 v = 0; v < graph->n_nodes; v++)
     {
       gint64 ext = (gint64) graph->nodes[v].refcount - (gint64) graph->nodes[v].visits
@@ -181,21 +191,28 @@ probable_mark_reachable (OuroGraph       *view,
           stack[depth++] = v;
         }
     }
+  g_free (candidate_visits);
 
   /* Invariant: every node on the stack is LIVE; every LIVE node not on it
-   * has all its successors LIVE. */
+   * has all its successors, by either kind of edge, LIVE. */
   while (depth > 0)
     {
       guint32 v = stack[--depth];
 
-      for (guint32 e = view->edge_start[v]; e < view->edge_start[v + 1]; e++)
+      for (guint kind = 0; kind < 2; kind++)
         {
-          guint32 w = view->edge_target[e];
+          const guint32 *targets = kind == 0 ? graph->edge_target : candidates->targets;
+          const guint32 *start = kind == 0 ? graph->edge_start : candidates->start;
 
-          if (view->state[w] & OURO_NODE_LIVE)
-            continue;
-          view->state[w] |= OURO_NODE_LIVE;
-          stack[depth++] = w;
+          for (guint32 e = start[v]; e < start[v + 1]; e++)
+            {
+              guint32 w = targets[e];
+
+              if (view->state[w] & OURO_NODE_LIVE)
+                continue;
+              view->state[w] |= OURO_NODE_LIVE;
+              stack[depth++] = w;
+            }
         }
     }
   g_free (stack);
@@ -210,40 +227,27 @@ probable_mark_reachable (OuroGraph       *view,
     }
 }
 
-/* After it: @view's edges are @graph's proven edges and the candidate
- * edges, by source in node order, proven first; edge_probable[e] says
- * which are candidates.  With @only_tier, nodes that @view does not have
- * as garbage keep no edges. */
+/* After it: @view's edges are, for the nodes of the tier only, @graph's
+ * proven edges then the candidate edges; other nodes have none (the cycle
+ * search and the report look at the tier alone). */
 static void
-probable_merge_edges (OuroGraph       *view,
-                      const OuroGraph *graph,
-                      const guint32   *sources,
-                      const guint32   *targets,
-                      guint32          n_candidates,
-                      gboolean         only_tier)
+probable_merge_tier_edges (OuroGraph                *view,
+                           const OuroGraph          *graph,
+                           const ProbableCandidates *candidates)
 {
-  guint32 n = graph->n_nodes, out = 0, c = 0;
+  guint32 n = graph->n_nodes, out = 0;
 
-  g_free (view->edge_target);
-  g_free (view->edge_probable);
-  view->edge_target = g_new (guint32, MAX (graph->n_edges + n_candidates, 1));
-  view->edge_probable = g_new (guint8, MAX (graph->n_edges + n_candidates, 1));
+  view->edge_start = g_new (guint32, n + 1);
+  view->edge_target = g_new (guint32, MAX (graph->n_edges + candidates->start[n], 1));
   for (guint32 v = 0; v < n; v++)
     {
-      gboolean keep = !only_tier || ouro_graph_is_garbage (view, v);
-
       view->edge_start[v] = out;
-      for (guint32 e = graph->edge_start[v]; keep && e < graph->edge_start[v + 1]; e++)
-        {
-          view->edge_target[out] = graph->edge_target[e];
-          view->edge_probable[out++] = FALSE;
-        }
-      for (; c < n_candidates && sources[c] == v; c++)
-        if (keep)
-          {
-            view->edge_target[out] = targets[c];
-            view->edge_probable[out++] = TRUE;
-          }
+      if (!ouro_graph_is_garbage (view, v))
+        continue;
+      for (guint32 e = graph->edge_start[v]; e < graph->edge_start[v + 1]; e++)
+        view->edge_target[out++] = graph->edge_target[e];
+      for (guint32 c = candidates->start[v]; c < candidates->start[v + 1]; c++)
+        view->edge_target[out++] = candidates->targets[c];
     }
   view->edge_start[n] = out;
   view->n_edges = out;
@@ -255,7 +259,7 @@ ouro_graph_find_probable (OuroGraph *graph)
   OuroCandidatesFunc func;
   gpointer func_data;
   GArray *sources, *targets;
-  guint32 *candidate_visits;
+  ProbableCandidates candidates;
   OuroGraph *view;
 
   ouro_graph_probable_free (graph);
@@ -265,6 +269,13 @@ ouro_graph_find_probable (OuroGraph *graph)
   sources = g_array_new (FALSE, FALSE, sizeof (guint32));
   targets = g_array_new (FALSE, FALSE, sizeof (guint32));
   probable_collect_candidates (graph, func, func_data, sources, targets);
+  /* Sources come grouped in node order: count them into rows. */
+  candidates.start = g_new0 (guint32, graph->n_nodes + 1);
+  candidates.targets = (const guint32 *) (gconstpointer) targets->data;
+  for (guint i = 0; i < sources->len; i++)
+    candidates.start[g_array_index (sources, guint32, i) + 1]++;
+  for (guint32 v = 0; v < graph->n_nodes; v++)
+    candidates.start[v + 1] += candidates.start[v];
 
   view = g_new0 (OuroGraph, 1);
   view->n_nodes = graph->n_nodes;
@@ -273,24 +284,14 @@ ouro_graph_find_probable (OuroGraph *graph)
   view->class_table = graph->class_table;
   view->nodes = graph->nodes;
   view->state = g_new0 (guint8, graph->n_nodes);
-  view->edge_start = g_new (guint32, graph->n_nodes + 1);
-  view->n_candidates = sources->len;
+  view->is_probable_view = TRUE;
   graph->probable = view;
 
-  candidate_visits = g_new0 (guint32, graph->n_nodes);
-  for (guint i = 0; i < targets->len; i++)
-    candidate_visits[g_array_index (targets, guint32, i)]++;
-
-  probable_merge_edges (view, graph, (guint32 *) (gpointer) sources->data,
-                        (guint32 *) (gpointer) targets->data, sources->len, FALSE);
-  probable_mark_reachable (view, graph, candidate_visits);
-  /* The cycle search and the report look at the tier only: keep its edges
-   * alone. */
-  probable_merge_edges (view, graph, (guint32 *) (gpointer) sources->data,
-                        (guint32 *) (gpointer) targets->data, sources->len, TRUE);
+  probable_mark_reachable (view, graph, &candidates);
+  probable_merge_tier_edges (view, graph, &candidates);
   ouro_graph_find_cycles (view, FALSE);
 
-  g_free (candidate_visits);
+  g_free (candidates.start);
   g_array_unref (sources);
   g_array_unref (targets);
 }
@@ -306,7 +307,6 @@ ouro_graph_probable_free (OuroGraph *graph)
   g_free (view->fingerprint);
   g_free (view->edge_start);
   g_free (view->edge_target);
-  g_free (view->edge_probable);
   g_free (view->cycle_of);
   g_free (view->cycle_nodes);
   g_free (view->cycle_start);

@@ -857,7 +857,7 @@ build_cycle_edges (Builder         *builder,
       collector.from = i;
       klass->traverse (cycle->members[i].object, build_edge_visit, &collector);
     }
-  if (builder->graph->edge_probable != NULL)
+  if (builder->graph->is_probable_view)
     {
       /* A probable cycle: its candidate edges after the proven ones. */
       OuroCandidatesFunc func;
