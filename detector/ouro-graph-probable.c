@@ -100,7 +100,9 @@ probable_collect_visit (gpointer    target,
 
 /* Whether a proven edge from @v to @w is left to account for a candidate
  * between them: the @n_used-th such candidate is accounted for when @v has
- * more than @n_used proven edges to @w. */
+ * more than @n_used proven edges to @w.  (A report applies the same rule
+ * to a cycle's labelled edges: build_drop_accounted () in
+ * ouro-report-build.c.) */
 static gboolean
 probable_proven_accounts (const OuroGraph *graph,
                           guint32          v,
