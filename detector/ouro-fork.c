@@ -24,7 +24,7 @@
 #include "ouro-fork-private.h"
 #include "ouro-registry-private.h"
 
-#define FORK_MAX_LOCKS 8
+#define FORK_MAX_LOCKS 16
 
 typedef struct {
   OuroLockFunc lock;
@@ -80,7 +80,7 @@ ouro_fork_ensure_handlers (void)
  * then the locks added before, then @lock; and releases them all after, in
  * parent and child, so the child starts with every one free.  Code holding
  * @lock must never track, untrack or scan, nor take a lock added before.
- * At most 8 locks.
+ * At most 16 locks.
  */
 void
 ouro_add_fork_lock (OuroLockFunc lock,

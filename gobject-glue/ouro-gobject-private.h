@@ -154,6 +154,21 @@ const char *ouro_gobject_field_name (GType    type,
                                      gboolean private_area,
                                      gsize    offset);
 
+/* ---- ouro-gobject-fields.c: candidate references from pointer fields -- */
+
+/* Installs the candidates function for GObjects; called by
+ * ouro_gobject_init (). */
+void        ouro_gobject_fields_init (void);
+
+/* ---- ouro-gobject-weak-locations.c: GWeakRefs and weak pointers ------- */
+
+void        ouro_gobject_weak_locations_add_fork_lock (void);
+/* Whether @location is a GWeakRef or weak pointer the program set to
+ * @object (and has not set or cleared since).  Takes the weak-locations
+ * lock: callable under the registry lock.  MT safe. */
+gboolean    ouro_gobject_weak_location_holds (gconstpointer location,
+                                              gconstpointer object);
+
 /* ---- ouro-gobject-records.c: edges recorded when they are made -------- */
 
 /* What the interposers (ouro-gobject-signals.c, ouro-gobject-qdata.c,
@@ -311,6 +326,15 @@ void     ouro_gobject_visit_template_children (GObject      *widget,
 void     ouro_gobject_visit_expression_holders (GObject      *object,
                                                 OuroVisitFunc visit,
                                                 gpointer      user_data);
+
+/* ---- ouro-gobject-text-views.c: GtkTextView's buffer and layout ------- */
+
+/* From a scan, for any GObject: visits the buffer and the text layout a
+ * GtkTextView holds, and the buffer a GtkTextLayout holds ("text buffer",
+ * "text layout"); GTK 4.8 only (see that file). */
+void     ouro_gobject_visit_text_views (GObject      *object,
+                                        OuroVisitFunc visit,
+                                        gpointer      user_data);
 
 /* ---- ouro-gobject-list-models.c: GTK4 list models and list widgets ---- */
 

@@ -38,6 +38,30 @@ OURO_AVAILABLE_IN_ALL
 void             ouro_gobject_add_property (GType       type,
                                             const char *property_name);
 
+/* ---- pointer fields (edges/ouro-gobject-fields.c) ---------------------- */
+
+/**
+ * OuroGObjectFieldScope:
+ * @OURO_GOBJECT_FIELDS_NONE: read no object's memory
+ * @OURO_GOBJECT_FIELDS_PROGRAM: read the fields the program's own types
+ *   add (registered by the main executable or a library outside the
+ *   system's library directories); the default
+ * @OURO_GOBJECT_FIELDS_ALL: read the fields of every type but GObject
+ *
+ * Whose pointer fields a scan with %OURO_SCAN_PROBABLE reads for candidate
+ * references (the probable tier).
+ */
+typedef enum {
+  OURO_GOBJECT_FIELDS_NONE,
+  OURO_GOBJECT_FIELDS_PROGRAM,
+  OURO_GOBJECT_FIELDS_ALL,
+} OuroGObjectFieldScope;
+
+OURO_AVAILABLE_IN_ALL
+void                  ouro_gobject_set_field_scope (OuroGObjectFieldScope scope);
+OURO_AVAILABLE_IN_ALL
+OuroGObjectFieldScope ouro_gobject_get_field_scope (void);
+
 /* ---- weak-reference helpers (ouro-gobject-weak.c) ---------------------- */
 
 /* Callbacks that hold their object weakly, so that connecting, scheduling

@@ -236,6 +236,52 @@ test_widget_tree (void)
   scan_expect_clean ("after collect");
 }
 
+/* ---- a text view and its buffer -------------------------------------- */
+
+/* A text view holds its buffer twice (its own reference and its text
+ * layout's, read from GTK 4.8's structs); a "changed" handler on the
+ * buffer holds the view.  Once the test lets go it is proven garbage, and
+ * collect frees it. */
+static void
+test_text_view (void)
+{
+  guint finalized = 0;
+  GtkWidget *view;
+  GtkTextBuffer *buffer;
+  OuroReport *report;
+  char *text;
+  int cycle;
+
+  SKIP_WITHOUT_GTK ();
+  scan_expect_clean ("before");
+
+  buffer = gtk_text_buffer_new (NULL);
+  view = g_object_ref_sink (gtk_text_view_new_with_buffer (buffer));
+  g_object_unref (buffer);
+  g_signal_connect_data (buffer, "changed", G_CALLBACK (on_clicked),
+                         g_object_ref (view), (GClosureNotify) g_object_unref, 0);
+  watch_finalize (view, &finalized);
+  watch_finalize (buffer, &finalized);
+  scan_expect_clean ("view held by the test");
+
+  g_object_unref (view);
+  report = scan_logged (OURO_SCAN_GARBAGE);
+  cycle = report_find_cycle (report, view);
+  g_assert_cmpint (cycle, >=, 0);
+  g_assert_true (ouro_report_cycle_is_garbage (report, cycle));
+  g_assert_cmpint (report_find_cycle (report, buffer), ==, cycle);
+  text = ouro_report_to_text (report);
+  assert_text_has (text, "GtkTextView --[text buffer]--> #");
+  assert_text_has (text, "GtkTextView --[text layout]--> #");
+  assert_text_has (text, "GtkTextLayout --[text buffer]--> #");
+  g_free (text);
+  ouro_report_free (report);
+
+  g_assert_cmpuint (ouro_collect (), >=, 2);
+  g_assert_cmpuint (finalized, ==, 2);
+  scan_expect_clean ("after collect");
+}
+
 /* ---- an event controller ---------------------------------------------- */
 
 /* A widget holds the key controller it was given; the controller's
@@ -1438,6 +1484,7 @@ main (int    argc,
 
   g_test_add_func ("/gobject-gtk/widget-tree", test_widget_tree);
   g_test_add_func ("/gobject-gtk/controller", test_controller);
+  g_test_add_func ("/gobject-gtk/text-view", test_text_view);
   g_test_add_func ("/gobject-gtk/controller-readded", test_controller_readded);
   g_test_add_func ("/gobject-gtk/application-tracked", test_application_tracked);
   g_test_add_func ("/gobject-gtk/window-destroy", test_window_destroy);

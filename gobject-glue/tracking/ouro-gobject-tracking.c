@@ -136,6 +136,7 @@ ouro_gobject_init (void)
       ouro_gobject_edges_add_fork_lock ();
       ouro_gobject_bindings_add_fork_lock ();
       ouro_gobject_field_names_add_fork_lock ();
+      ouro_gobject_weak_locations_add_fork_lock ();
       ouro_add_fork_lock (tracking_hole_lock_acquire, tracking_hole_lock_release);
       real_constructed = object_class->constructed;
       real_finalize = object_class->finalize;
@@ -145,6 +146,7 @@ ouro_gobject_init (void)
       ouro_gobject_interpose_check ();
       ouro_gobject_own_init ();
       ouro_gobject_holders_init ();
+      ouro_gobject_fields_init ();
     }
 }
 
@@ -303,6 +305,7 @@ gobject_traverse (gpointer      object,
   ouro_gobject_visit_containers (gobject, visit, user_data);
   ouro_gobject_visit_expression_holders (gobject, visit, user_data);
   ouro_gobject_visit_list_models (gobject, visit, user_data);
+  ouro_gobject_visit_text_views (gobject, visit, user_data);
 }
 
 static const char *
