@@ -9,6 +9,13 @@
  * (refcount above the references visited), an inconsistent or a dying
  * one: the shortest chain of holders.  Labels are found by traversing each
  * holder on the chain once more, for the edge to the next.
+ *
+ * When the chain ends in an object held from outside and a candidates
+ * function is set (ouro_set_candidates_func ()), the objects whose pointer
+ * fields may hold it are looked for (one pass over every object's
+ * candidates): the first one found names the holder, marked probable, and
+ * the search goes on from it, a few hops at most.  A holder is only named,
+ * never proven: the line says the field may be borrowed.
  */
 #include "config.h"
 
@@ -167,6 +174,98 @@ holders_search_back (const OuroGraph *graph,
   return found;
 }
 
+/* Counts the candidates to one target. */
+typedef struct {
+  gpointer    target;
+  guint       n_found;
+  const char *label;    /* first label seen for target */
+} CandidateFinder;
+
+static void
+holders_find_candidate (gpointer    target,
+                        const char *label,
+                        gpointer    user_data)
+{
+  CandidateFinder *finder = user_data;
+
+  if (target != finder->target)
+    return;
+  if (finder->n_found++ == 0)
+    finder->label = label != NULL ? label : "(unlabelled)";
+}
+
+/* Finds a tracked object that may hold @held through a candidate
+ * reference (a pointer field): the first node, in node order, with more
+ * candidates to @held than proven edges to it.  Returns it, or
+ * OURO_NODE_NONE; @out_label gets the candidate's label. */
+static guint32
+holders_find_candidate_holder (const OuroGraph *graph,
+                               guint32          held,
+                               const char     **out_label)
+{
+  OuroCandidatesFunc func;
+  gpointer func_data;
+
+  if (!ouro_graph_get_candidates_func (&func, &func_data))
+    return OURO_NODE_NONE;
+  for (guint32 u = 0; u < graph->n_nodes; u++)
+    {
+      CandidateFinder finder = { graph->objects[held], 0, NULL };
+      guint n_proven = 0;
+
+      if (u == held || (graph->state[u] & OURO_NODE_DYING))
+        continue;
+      func (graph->objects[u], ouro_graph_class (graph, u), holders_find_candidate, &finder,
+            func_data);
+      if (finder.n_found == 0)
+        continue;
+      for (guint32 e = graph->edge_start[u]; e < graph->edge_start[u + 1]; e++)
+        n_proven += graph->edge_target[e] == held;
+      if (finder.n_found > n_proven)
+        {
+          *out_label = finder.label;
+          return u;
+        }
+    }
+  return OURO_NODE_NONE;
+}
+
+/* After it: @out has one line per holder on a shortest chain of proven
+ * references from a root down to @sample ("<- [label] of Holder"), read
+ * from @parent (holders_search_back ()). */
+static void
+holders_append_chain (GString         *out,
+                      GArray          *late,
+                      const OuroGraph *graph,
+                      const char      *indent,
+                      guint32          sample,
+                      guint32          root,
+                      const guint32   *parent)
+{
+  GArray *path = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  /* parent[] leads from the root down to the sample; read it back to
+   * front, so each line names a holder and the reference by which it
+   * holds the object on the line before. */
+  for (guint32 u = root; u != sample; u = parent[u])
+    g_array_append_val (path, u);
+  for (guint i = path->len; i > 0; i--)
+    {
+      guint32 holder = g_array_index (path, guint32, i - 1);
+      guint32 held = i < path->len ? g_array_index (path, guint32, i) : sample;
+      LabelFinder finder = { graph->objects[held], NULL };
+
+      ouro_graph_class (graph, holder)->traverse (graph->objects[holder], holders_find_label, &finder);
+      g_string_append_printf (out, "%s  <- [%s] of ", indent,
+                              finder.label != NULL ? finder.label : "(unlabelled)");
+      holders_append_object (out, late, graph, holder);
+      g_string_append_c (out, '\n');
+    }
+  g_array_unref (path);
+}
+
+#define HOLDERS_MAX_PROBABLE_HOPS 8
+
 char *
 ouro_holders_describe_newest (const char *type_name,
                               const char *indent)
@@ -175,6 +274,7 @@ ouro_holders_describe_newest (const char *type_name,
   GString *out = NULL;
   guint32 sample, root;
   guint32 *parent;
+  gboolean *on_chain;
   GArray *late;
 
   g_return_val_if_fail (type_name != NULL, NULL);
@@ -197,53 +297,73 @@ ouro_holders_describe_newest (const char *type_name,
     {
       parent = g_new (guint32, MAX (graph.n_nodes, 1));
       root = holders_search_back (&graph, sample, parent);
+      on_chain = g_new0 (gboolean, MAX (graph.n_nodes, 1));
 
       out = g_string_new (NULL);
       g_string_append_printf (out, "%snewest: ", indent);
       holders_append_object (out, late, &graph, sample);
       g_string_append_c (out, '\n');
 
-      if (root == OURO_NODE_NONE)
-        g_string_append_printf (out, "%s  held only by garbage (see the cycles above)\n", indent);
-      else
+      /* Proven chains, joined by candidate references where a chain ends
+       * in an object held from outside that a pointer field may hold: a
+       * name for the holder instead of "from outside", marked probable. */
+      for (guint hop = 0; ; hop++)
         {
-          GArray *path = g_array_new (FALSE, FALSE, sizeof (guint32));
+          guint32 holder;
+          const char *label = NULL;
 
-          /* parent[] leads from the root down to the sample; read it back
-           * to front, so each line names a holder and the reference by
-           * which it holds the object on the line before. */
-          for (guint32 u = root; u != sample; u = parent[u])
-            g_array_append_val (path, u);
-          for (guint i = path->len; i > 0; i--)
+          if (root == OURO_NODE_NONE)
             {
-              guint32 holder = g_array_index (path, guint32, i - 1);
-              guint32 held = i < path->len ? g_array_index (path, guint32, i) : sample;
-              LabelFinder finder = { graph.objects[held], NULL };
-
-              ouro_graph_class (&graph, holder)->traverse (graph.objects[holder], holders_find_label, &finder);
-              g_string_append_printf (out, "%s  <- [%s] of ", indent,
-                                      finder.label != NULL ? finder.label : "(unlabelled)");
-              holders_append_object (out, late, &graph, holder);
-              g_string_append_c (out, '\n');
+              g_string_append_printf (out, "%s  held only by garbage (see the cycles above)\n",
+                                      indent);
+              break;
             }
-          g_array_unref (path);
-
+          holders_append_chain (out, late, &graph, indent, sample, root, parent);
+          for (guint32 u = root; ; u = parent[u])
+            {
+              on_chain[u] = TRUE;
+              if (u == sample)
+                break;
+            }
           if (graph.state[root] & OURO_NODE_INCONSISTENT)
-            g_string_append_printf (out, "%s  (held as live: its traverse reports more references "
-                                    "than its refcount allows)\n", indent);
-          else if (graph.state[root] & OURO_NODE_DYING)
-            g_string_append_printf (out, "%s  (held by an object being finalized)\n", indent);
-          else
+            {
+              g_string_append_printf (out, "%s  (held as live: its traverse reports more "
+                                      "references than its refcount allows)\n", indent);
+              break;
+            }
+          if (graph.state[root] & OURO_NODE_DYING)
+            {
+              g_string_append_printf (out, "%s  (held by an object being finalized)\n", indent);
+              break;
+            }
+          holder = hop < HOLDERS_MAX_PROBABLE_HOPS
+                   ? holders_find_candidate_holder (&graph, root, &label)
+                   : OURO_NODE_NONE;
+          if (holder == OURO_NODE_NONE)
             {
               guint unexplained = graph.nodes[root].refcount - graph.nodes[root].visits;
+
               g_string_append_printf (out, "%s  held by %u unexplained %s (from outside the "
-                                      "tracked objects: a global, a local, a toggle reference, an "
-                                      "untracked holder)\n",
+                                      "tracked objects: a global, a local, a toggle reference, "
+                                      "an untracked holder)\n",
                                       indent, unexplained,
                                       unexplained == 1 ? "reference" : "references");
+              break;
             }
+          g_string_append_printf (out, "%s  <- [%s] of ", indent, label);
+          holders_append_object (out, late, &graph, holder);
+          g_string_append (out, "  (probable: a pointer field, maybe borrowed)\n");
+          if (on_chain[holder])
+            {
+              g_string_append_printf (out, "%s  (a probable cycle: that object is already on "
+                                      "this chain)\n", indent);
+              break;
+            }
+          sample = holder;
+          root = holders_search_back (&graph, sample, parent);
         }
       g_free (parent);
+      g_free (on_chain);
     }
 
   ouro_graph_clear (&graph);

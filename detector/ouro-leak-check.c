@@ -55,6 +55,7 @@ struct _OuroLeakCheck {
   guint       settle_limit;
   GHashTable *ignored_types;          /* interned name -> itself */
   GHashTable *suppressed_cycles;      /* fingerprint string -> itself */
+  gboolean    fail_on_probable;
 };
 
 /**
@@ -328,21 +329,23 @@ leak_check_compare_growth (gconstpointer a,
   return strcmp (ga->type_name, gb->type_name);
 }
 
-/* Returns @cycle's fingerprint when it fails the check (garbage, with a
- * member created during the measured runs, not suppressed by fingerprint,
- * not made only of ignored types), NULL otherwise. */
+/* Returns @cycle's fingerprint when it is one the check reports (garbage,
+ * or probable garbage when @probable, with a member created during the
+ * measured runs, not suppressed by fingerprint, not made only of ignored
+ * types), NULL otherwise. */
 static char *
 leak_check_failing_fingerprint (OuroLeakCheck *check,
                                 OuroReport    *report,
                                 guint          cycle,
-                                GHashTable    *before)
+                                GHashTable    *before,
+                                gboolean       probable)
 {
   const OuroReportCycle *c = &report->cycles[cycle];
   OuroReportBrief brief;
   gboolean new_member = FALSE, all_ignored = TRUE;
   char *fingerprint;
 
-  if (!c->garbage)
+  if (probable ? !c->probable : !c->garbage)
     return NULL;
   for (guint i = 0; i < c->n_members_total && ouro_report_cycle_member_brief (c, i, &brief); i++)
     {
@@ -358,6 +361,59 @@ leak_check_failing_fingerprint (OuroLeakCheck *check,
   if (g_hash_table_contains (check->suppressed_cycles, fingerprint))
     g_clear_pointer (&fingerprint, g_free);
   return fingerprint;
+}
+
+/**
+ * ouro_leak_check_set_fail_on_probable:
+ * @check: a leak check
+ * @fail: whether probable garbage fails the check
+ *
+ * By default probable garbage (cycles closed through pointer fields read
+ * from memory: see %OURO_SCAN_PROBABLE) made during the measured runs is
+ * listed in a failing check's report but does not fail it by itself: only
+ * proven garbage, growth and lost bytes do.  With @fail, it fails the
+ * check too; suppressions apply to it by fingerprint as to garbage.
+ */
+void
+ouro_leak_check_set_fail_on_probable (OuroLeakCheck *check,
+                                      gboolean       fail)
+{
+  g_return_if_fail (check != NULL);
+  check->fail_on_probable = fail != FALSE;
+}
+
+/* Groups the cycles of one tier that the check reports by shape: after
+ * it, @order lists their fingerprints, first seen first, @first the first
+ * cycle of each, @shapes each one's count.  Returns how many cycles. */
+static guint
+leak_check_group_shapes (OuroLeakCheck *check,
+                         OuroReport    *report,
+                         GHashTable    *before,
+                         gboolean       probable,
+                         GHashTable    *shapes,
+                         GPtrArray     *order,
+                         GArray        *first)
+{
+  guint n = 0;
+
+  for (guint c = 0; c < report->n_cycles; c++)
+    {
+      char *fingerprint = leak_check_failing_fingerprint (check, report, c, before, probable);
+      gpointer count;
+
+      if (fingerprint == NULL)
+        continue;
+      n++;
+      if (g_hash_table_lookup_extended (shapes, fingerprint, NULL, &count))
+        {
+          g_hash_table_insert (shapes, fingerprint, GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
+          continue;
+        }
+      g_hash_table_insert (shapes, fingerprint, GUINT_TO_POINTER (1));
+      g_ptr_array_add (order, fingerprint);
+      g_array_append_val (first, c);
+    }
+  return n;
 }
 
 /**
@@ -388,7 +444,7 @@ ouro_leak_check_run (OuroLeakCheck   *check,
   GArray *shape_first;         /* guint: the first cycle of each shape */
   GString *out;
   gboolean settled = TRUE, passed;
-  guint n_failing_cycles = 0;
+  guint n_failing_cycles, n_probable_cycles, n_garbage_shapes;
   gulong lost_before = 0, lost_after = 0;
 
   if (out_report != NULL)
@@ -421,7 +477,7 @@ ouro_leak_check_run (OuroLeakCheck   *check,
 
   lost_after = leak_check_valgrind_lost ();
   snapshot_after = ouro_snapshot_take ();
-  report = ouro_scan (OURO_SCAN_GARBAGE);
+  report = ouro_scan (OURO_SCAN_GARBAGE | OURO_SCAN_PROBABLE);
 
   /* (b) growth per type, largest first. */
   grown = g_array_new (FALSE, FALSE, sizeof (LeakCheckGrowth));
@@ -445,29 +501,19 @@ ouro_leak_check_run (OuroLeakCheck   *check,
 
   /* (a) garbage created during the runs, grouped by shape: a scenario
    * that leaks every run leaves as many cycles of one fingerprint as runs;
-   * the report shows the first of each, with the count. */
+   * the report shows the first of each, with the count.  Probable garbage
+   * the same way, apart. */
   shapes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   shape_order = g_ptr_array_new ();
   shape_first = g_array_new (FALSE, FALSE, sizeof (guint));
-  for (guint c = 0; c < report->n_cycles; c++)
-    {
-      char *fingerprint = leak_check_failing_fingerprint (check, report, c, before);
-      gpointer count;
+  n_failing_cycles = leak_check_group_shapes (check, report, before, FALSE, shapes, shape_order,
+                                              shape_first);
+  n_garbage_shapes = shape_order->len;
+  n_probable_cycles = leak_check_group_shapes (check, report, before, TRUE, shapes, shape_order,
+                                               shape_first);
 
-      if (fingerprint == NULL)
-        continue;
-      n_failing_cycles++;
-      if (g_hash_table_lookup_extended (shapes, fingerprint, NULL, &count))
-        {
-          g_hash_table_insert (shapes, fingerprint, GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
-          continue;
-        }
-      g_hash_table_insert (shapes, fingerprint, GUINT_TO_POINTER (1));
-      g_ptr_array_add (shape_order, fingerprint);
-      g_array_append_val (shape_first, c);
-    }
-
-  passed = n_failing_cycles == 0 && grown->len == 0 && lost_after <= lost_before;
+  passed = n_failing_cycles == 0 && grown->len == 0 && lost_after <= lost_before
+           && (!check->fail_on_probable || n_probable_cycles == 0);
 
   out = g_string_new (NULL);
   g_string_append_printf (out, "ouro_check_leaks: %s after %u measured %s (%u warm-up)",
@@ -484,6 +530,12 @@ ouro_leak_check_run (OuroLeakCheck   *check,
                                 grown->len, grown->len == 1 ? "type" : "types");
       if (lost_after > lost_before)
         g_string_append_printf (out, "%s valgrind lost bytes grew", n_failing_cycles + grown->len > 0 ? "," : "");
+      if (n_probable_cycles > 0)
+        g_string_append_printf (out, "%s %u probable garbage %s%s",
+                                n_failing_cycles + grown->len > 0 || lost_after > lost_before
+                                ? "," : "",
+                                n_probable_cycles, n_probable_cycles == 1 ? "cycle" : "cycles",
+                                check->fail_on_probable ? "" : " (not proven: listed, not failing)");
     }
   g_string_append_c (out, '\n');
   if (!settled)
@@ -496,9 +548,14 @@ ouro_leak_check_run (OuroLeakCheck   *check,
       const char *fingerprint = shape_order->pdata[i];
       guint count = GPOINTER_TO_UINT (g_hash_table_lookup (shapes, fingerprint));
 
-      ouro_report_append_cycle_text (out, report, g_array_index (shape_first, guint, i), i + 1);
+      if (i == n_garbage_shapes)
+        g_string_append (out, "\nProbable garbage cycles: through pointer fields read from "
+                         "memory, not proven (a field may hold a pointer it does not own)\n");
+      ouro_report_append_cycle_text (out, report, g_array_index (shape_first, guint, i),
+                                     i < n_garbage_shapes ? i + 1 : i - n_garbage_shapes + 1);
       if (count > 1)
-        g_string_append_printf (out, "  and %u more garbage cycles of this shape\n", count - 1);
+        g_string_append_printf (out, "  and %u more %s cycles of this shape\n", count - 1,
+                                i < n_garbage_shapes ? "garbage" : "probable garbage");
       g_string_append_printf (out, "  fingerprint: %s (to suppress: \"cycle %s\")\n",
                               fingerprint, fingerprint);
     }

@@ -46,6 +46,9 @@ OURO_AVAILABLE_IN_ALL
 void           ouro_leak_check_suppress_cycle       (OuroLeakCheck *check,
                                                      const char    *fingerprint);
 OURO_AVAILABLE_IN_ALL
+void           ouro_leak_check_set_fail_on_probable (OuroLeakCheck *check,
+                                                     gboolean       fail);
+OURO_AVAILABLE_IN_ALL
 gboolean       ouro_leak_check_load_suppressions    (OuroLeakCheck *check,
                                                      const char    *path,
                                                      GError       **error);

@@ -826,6 +826,37 @@ build_edge_preference (const OuroReportEdge *edge)
   return 0;
 }
 
+/* In a probable cycle, the candidate edge that points back at an owner:
+ * one whose target took the reference of another edge in a function of
+ * its own type (evidence taken_in) while nothing says the edge's source
+ * took its own.  The first pointing straight back at the member it owns,
+ * else the first of any.  -1: none. */
+static gint
+build_probable_back_pointer (const OuroReportCycle *cycle)
+{
+  gint found = -1;
+
+  for (guint e = 0; e < cycle->n_edges; e++)
+    {
+      const OuroReportEdge *edge = &cycle->edges[e];
+
+      if (!edge->probable || edge->taken_in != NULL)
+        continue;
+      for (guint f = 0; f < cycle->n_edges; f++)
+        {
+          const OuroReportEdge *owned = &cycle->edges[f];
+
+          if (owned->from != edge->to || owned->taken_in == NULL)
+            continue;
+          if (owned->to == edge->from)
+            return (gint) e;
+          if (found < 0)
+            found = (gint) e;
+        }
+    }
+  return found;
+}
+
 /* After it: @cycle->edges lists the labelled edges between its described
  * members, by source in cycle order, and weak_edge names the one to make
  * weak (see the file comment), or -1. */
@@ -889,7 +920,9 @@ build_cycle_edges (Builder         *builder,
         cycle->edges[f - 1] = swap;
       }
 
-  cycle->weak_edge = -1;
+  cycle->weak_edge = builder->graph->is_probable_view ? build_probable_back_pointer (cycle) : -1;
+  if (cycle->weak_edge >= 0)
+    return;
   for (guint preference = 2; preference > 0; preference--)
     for (guint e = 0; e < cycle->n_edges; e++)
       if (build_edge_preference (&cycle->edges[e]) == preference)

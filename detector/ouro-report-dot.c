@@ -2,10 +2,12 @@
  *
  * MT safe: reads an immutable report.
  *
- * One cluster per cycle (red for garbage, grey for live), a box per member
- * (type, address, description), an arrow per reference with its label; the
- * suggested weak edge is red and bold, weak references are dashed.  Garbage
- * a cycle only holds is summarised in one note box per cycle.
+ * One cluster per cycle (red for garbage, orange and dashed for probable
+ * garbage, grey for live), a box per member (type, address, description),
+ * an arrow per reference with its label; the suggested weak edge is red
+ * and bold, weak references are dashed grey, candidate references of a
+ * probable cycle dotted orange and marked "(probable)".  Garbage a cycle
+ * only holds is summarised in one note box per cycle.
  */
 #include "config.h"
 
@@ -81,10 +83,13 @@ dot_append_cycle (GString               *out,
 
   g_string_append_printf (out, "  subgraph cluster_%u {\n"
                           "    label=\"%s cycle %u: %u object%s\";\n"
-                          "    color=\"%s\";\n",
-                          c, cycle->garbage ? "garbage" : "live", c + 1, cycle->n_members_total,
+                          "    color=\"%s\";%s\n",
+                          c,
+                          cycle->garbage ? "garbage" : cycle->probable ? "probable garbage" : "live",
+                          c + 1, cycle->n_members_total,
                           cycle->n_members_total == 1 ? "" : "s",
-                          cycle->garbage ? "#cc0000" : "#888888");
+                          cycle->garbage ? "#cc0000" : cycle->probable ? "#e07000" : "#888888",
+                          cycle->probable ? " style=dashed;" : "");
 
   for (guint i = 0; i < n_shown; i++)
     {
@@ -105,11 +110,16 @@ dot_append_cycle (GString               *out,
         continue;
       g_string_append_printf (out, "    c%u_m%u -> c%u_m%u [label=\"", c, edge->from, c, edge->to);
       dot_append_escaped (out, edge->label);
+      if (edge->probable)
+        g_string_append (out, "\\n(probable)");
       if (suggested)
         g_string_append (out, "\\n(make this weak)\", color=\"#cc0000\", fontcolor=\"#cc0000\", "
                               "penwidth=2.5, style=bold");
       else if (edge->weak)
         g_string_append (out, "\\n(weak)\", style=dashed, color=\"#888888\"");
+      else if (edge->probable)
+        g_string_append (out, "\", style=dotted, penwidth=1.5, color=\"#e07000\", "
+                              "fontcolor=\"#e07000\"");
       else
         g_string_append_c (out, '"');
       g_string_append (out, "];\n");
@@ -150,11 +160,13 @@ ouro_report_to_dot (OuroReport *report)
                       "  graph [rankdir=LR, fontname=\"sans-serif\", labelloc=t];\n"
                       "  node [shape=box, style=rounded, fontname=\"sans-serif\"];\n"
                       "  edge [fontname=\"sans-serif\", fontsize=10];\n");
-  g_string_append_printf (out, "  label=\"ouro: %u garbage object%s in %u garbage cycle%s, "
-                          "%u tracked\";\n",
+  g_string_append_printf (out, "  label=\"ouro: %u garbage object%s in %u garbage cycle%s, ",
                           report->n_garbage, report->n_garbage == 1 ? "" : "s",
-                          report->n_garbage_cycles, report->n_garbage_cycles == 1 ? "" : "s",
-                          report->n_tracked);
+                          report->n_garbage_cycles, report->n_garbage_cycles == 1 ? "" : "s");
+  if (report->n_probable > 0)
+    g_string_append_printf (out, "%u probable garbage object%s, ",
+                            report->n_probable, report->n_probable == 1 ? "" : "s");
+  g_string_append_printf (out, "%u tracked\";\n", report->n_tracked);
 
   for (guint c = 0; c < MIN (report->n_cycles, DOT_MAX_CYCLES); c++)
     dot_append_cycle (out, &report->cycles[c], c);

@@ -296,6 +296,18 @@ text_append_counts (GString                *out,
                             text_plural (object->explained, "time", "times"));
 }
 
+/* The edge of @cycle by which @edge's target took a reference in a
+ * function of its own type (evidence), or NULL. */
+static const OuroReportEdge *
+text_owner_edge (const OuroReportCycle *cycle,
+                 const OuroReportEdge  *edge)
+{
+  for (guint f = 0; f < cycle->n_edges; f++)
+    if (cycle->edges[f].from == edge->to && cycle->edges[f].taken_in != NULL)
+      return &cycle->edges[f];
+  return NULL;
+}
+
 /* Appends the advice for the suggested edge, worded by the kind of
  * reference its label names ("signal ...", "qdata ...", anything else). */
 static void
@@ -307,6 +319,7 @@ text_append_fix (GString               *out,
   g_autofree char *from_type = text_one_line (cycle->members[edge->from].type_name);
   g_autofree char *to_type = text_one_line (cycle->members[edge->to].type_name);
   g_autofree char *label = text_one_line (edge->label);
+  const OuroReportEdge *owner_edge;
 
   if (g_str_has_prefix (edge->label, "signal "))
     g_string_append_printf (out, "  %s: the handler of [%s] on %s #%u keeps %s #%u alive; "
@@ -329,6 +342,16 @@ text_append_fix (GString               *out,
                             "g_object_unref as destroy notify (hold a GWeakRef), or clear it "
                             "in dispose\n",
                             lead, label, from_type, edge->from, to_type, edge->to);
+  else if (cycle->probable && edge->probable
+           && (owner_edge = text_owner_edge (cycle, edge)) != NULL)
+    {
+      g_autofree char *taken_in = text_one_line (owner_edge->taken_in);
+
+      g_string_append_printf (out, "  %s: if [%s] of %s #%u is a reference, make it weak (a "
+                              "GWeakRef): it points back at %s #%u, which took its own "
+                              "reference in %s; if it is borrowed, this is no cycle\n",
+                              lead, label, from_type, edge->from, to_type, edge->to, taken_in);
+    }
   else if (edge->from == edge->to)
     g_string_append_printf (out, "  %s: %s #%u holds itself through [%s]; "
                             "drop that reference or make it weak\n",
@@ -366,10 +389,6 @@ text_append_cycle (GString               *out,
   guint n_shown = MIN (cycle->n_members, TEXT_MAX_MEMBERS);
   guint n_held_shown = MIN (cycle->n_held, TEXT_MAX_HELD);
 
-  if (cycle->probable && number == report->n_garbage_cycles + 1)
-    g_string_append (out, "\nProbable garbage cycles: through pointer fields read from memory, "
-                          "not proven (a field may hold a pointer it does not own); never "
-                          "collected\n");
   g_string_append_printf (out, "\n%s cycle %u: %u %s",
                           cycle->garbage ? "Garbage" : cycle->probable ? "Probable garbage" : "Live",
                           number, cycle->n_members_total,
@@ -571,7 +590,13 @@ ouro_report_to_text (OuroReport *report)
                             text_plural (report->n_changed, "is", "are"));
 
   for (guint c = 0; c < MIN (report->n_cycles, TEXT_MAX_CYCLES); c++)
-    text_append_cycle (out, report, &report->cycles[c], c + 1);
+    {
+      if (report->cycles[c].probable && c == report->n_garbage_cycles)
+        g_string_append (out, "\nProbable garbage cycles: through pointer fields read from "
+                              "memory, not proven (a field may hold a pointer it does not own); "
+                              "never collected\n");
+      text_append_cycle (out, report, &report->cycles[c], c + 1);
+    }
   if (report->n_cycles > TEXT_MAX_CYCLES)
     {
       guint n_garbage_left = report->n_garbage_cycles > TEXT_MAX_CYCLES
