@@ -20,6 +20,14 @@ typedef enum {
   OURO_OPTIONS_REPORT_SIGNAL = 1 << 1,
 } OuroOptionsReport;
 
+/* Whose pointer fields are read for the probable tier; the values of
+ * OuroGObjectFieldScope. */
+typedef enum {
+  OURO_OPTIONS_FIELDS_NONE,
+  OURO_OPTIONS_FIELDS_PROGRAM,
+  OURO_OPTIONS_FIELDS_ALL,
+} OuroOptionsFields;
+
 #define OURO_OPTIONS_MAX_BACKTRACE 64
 
 typedef struct {
@@ -32,6 +40,8 @@ typedef struct {
   gboolean          summary;         /* live summary at exit; default: on */
   gboolean          children;        /* preload stays in children's environment; default: off */
   guint             error_exitcode;  /* 0: off */
+  gboolean          error_probable;  /* error-exitcode counts probable garbage too; default: off */
+  OuroOptionsFields fields;          /* default: program */
 } OuroOptions;
 
 /* After it: @options holds the defaults. */
@@ -48,7 +58,8 @@ void     ouro_options_clear (OuroOptions *options);
  * (exit | signal | exit+signal | none), format (text | json | dot), output
  * (a path; "%p" is replaced by the process id), backtrace (1..64), ledger,
  * all-cycles, summary, children (yes | no | 1 | 0 | true | false),
- * error-exitcode (0..255). */
+ * error-exitcode (0..255), error-on (garbage | probable: what
+ * error-exitcode counts), fields (program | all | none). */
 gboolean ouro_options_parse (OuroOptions *options,
                              const char  *text,
                              GPtrArray   *warnings);

@@ -129,6 +129,36 @@ options_set_error_exitcode (OuroOptions *options,
   return TRUE;
 }
 
+static gboolean
+options_set_error_on (OuroOptions *options,
+                      const char  *value,
+                      char       **problem)
+{
+  if (g_str_equal (value, "garbage"))
+    options->error_probable = FALSE;
+  else if (g_str_equal (value, "probable"))
+    options->error_probable = TRUE;
+  else
+    return (*problem = g_strdup ("expected garbage or probable")), FALSE;
+  return TRUE;
+}
+
+static gboolean
+options_set_fields (OuroOptions *options,
+                    const char  *value,
+                    char       **problem)
+{
+  if (g_str_equal (value, "program"))
+    options->fields = OURO_OPTIONS_FIELDS_PROGRAM;
+  else if (g_str_equal (value, "all"))
+    options->fields = OURO_OPTIONS_FIELDS_ALL;
+  else if (g_str_equal (value, "none"))
+    options->fields = OURO_OPTIONS_FIELDS_NONE;
+  else
+    return (*problem = g_strdup ("expected program, all or none")), FALSE;
+  return TRUE;
+}
+
 #define OPTIONS_BOOL_SETTER(member)                                           \
   static gboolean                                                             \
   options_set_##member (OuroOptions *options,                                 \
@@ -157,13 +187,15 @@ static const struct {
   { "summary",        options_set_summary },
   { "children",       options_set_children },
   { "error-exitcode", options_set_error_exitcode },
+  { "error-on",       options_set_error_on },
+  { "fields",         options_set_fields },
 };
 
 const char *
 ouro_options_known_keys (void)
 {
   return "report, format, output, backtrace, ledger, all-cycles, summary, "
-         "children, error-exitcode";
+         "children, error-exitcode, error-on, fields";
 }
 
 void
@@ -175,6 +207,7 @@ ouro_options_init (OuroOptions *options)
   options->backtrace = 1;
   options->ledger = TRUE;
   options->summary = TRUE;
+  options->fields = OURO_OPTIONS_FIELDS_PROGRAM;
 }
 
 void

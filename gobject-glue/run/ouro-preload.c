@@ -28,9 +28,9 @@
  *    destructor is the fallback when main was never wrapped.  Whichever
  *    comes first, the atexit handler or a fatal signal, writes it, once.
  *
- * error-exitcode=N: when the exit report at a normal exit finds garbage,
- * the process exits with N instead of its own status (valgrind's
- * --error-exitcode).  A process killed by SIGINT or SIGTERM still dies by
+ * error-exitcode=N: when the exit report at a normal exit finds garbage
+ * (or probable garbage, with error-on=probable), the process exits with N
+ * instead of its own status (valgrind's --error-exitcode).  A process killed by SIGINT or SIGTERM still dies by
  * the signal: its status already says it failed.
  *
  * A child the program forks without exec writes no exit report (it would
@@ -172,7 +172,8 @@ preload_format (OuroReport *report,
 
 /* After it: a report, numbered @number (0: the exit report), asked for by
  * @signum (0: a normal exit), is written where the options say.  Returns
- * the number of garbage objects found. */
+ * the number of garbage objects found, and probable garbage objects with
+ * error-on=probable. */
 static guint
 preload_report (guint number,
                 int   signum)
@@ -186,11 +187,15 @@ preload_report (guint number,
     flags |= OURO_SCAN_ALL_CYCLES;
   if (preload_options.summary)
     flags |= OURO_SCAN_LIVE_SUMMARY;
+  if (preload_options.fields != OURO_OPTIONS_FIELDS_NONE)
+    flags |= OURO_SCAN_PROBABLE;
 
   report = ouro_scan (flags);
   if (report == NULL)
     return 0;
   n_garbage = ouro_report_get_n_garbage (report);
+  if (preload_options.error_probable)
+    n_garbage += ouro_report_get_n_probable (report);
   text = preload_format (report, number, signum);
 
   if (preload_options.output == NULL)
@@ -209,9 +214,15 @@ preload_report (guint number,
         }
       else if (number == 0)
         {
-          g_autofree char *message = g_strdup_printf ("==%d== ouro: %u garbage objects; "
+          guint n_probable = ouro_report_get_n_probable (report);
+          g_autofree char *probable = n_probable > 0
+                                      ? g_strdup_printf (", %u probable", n_probable)
+                                      : g_strdup ("");
+          g_autofree char *message = g_strdup_printf ("==%d== ouro: %u garbage objects%s; "
                                                       "report in %s\n",
-                                                      (int) getpid (), n_garbage, path);
+                                                      (int) getpid (),
+                                                      ouro_report_get_n_garbage (report),
+                                                      probable, path);
           preload_write_stderr (message);
         }
     }
@@ -257,8 +268,10 @@ preload_exit_report (void)
   if (n_garbage > 0 && preload_options.error_exitcode != 0)
     {
       g_autofree char *message =
-        g_strdup_printf ("==%d== ouro: garbage found: exit code %u (error-exitcode)\n",
-                         (int) getpid (), preload_options.error_exitcode);
+        g_strdup_printf ("==%d== ouro: %s found: exit code %u (error-exitcode)\n",
+                         (int) getpid (),
+                         preload_options.error_probable ? "garbage or probable garbage" : "garbage",
+                         preload_options.error_exitcode);
       preload_write_stderr (message);
       fflush (NULL);
       _exit ((int) preload_options.error_exitcode);
@@ -595,6 +608,7 @@ preload_init (void)
     preload_leave_environment ();
 
   ouro_gobject_init ();
+  ouro_gobject_set_field_scope ((OuroGObjectFieldScope) preload_options.fields);
   if (preload_options.ledger)
     {
       g_autoptr(GError) error = NULL;

@@ -125,6 +125,8 @@ tool_run (int    argc,
   g_autofree char *format = NULL;
   g_autofree char *output = NULL;
   g_autofree char *report = NULL;
+  g_autofree char *fields = NULL;
+  g_autofree char *error_on = NULL;
   int backtrace = 0;
   int error_exitcode = -1;
   gboolean all_cycles = FALSE, no_ledger = FALSE, no_summary = FALSE, children = FALSE;
@@ -141,6 +143,12 @@ tool_run (int    argc,
     { "error-exitcode", 'e', 0, G_OPTION_ARG_INT, &error_exitcode,
       "Exit with N when the exit report finds garbage (like valgrind; not when a "
       "signal kills the program)", "N" },
+    { "error-on", 0, 0, G_OPTION_ARG_STRING, &error_on,
+      "What --error-exitcode counts: garbage (default), or probable (garbage or "
+      "probable garbage)", "WHAT" },
+    { "fields", 0, 0, G_OPTION_ARG_STRING, &fields,
+      "Whose pointer fields to read for probable cycles: program (default: the types "
+      "the program registers), all, or none", "WHOSE" },
     { "report", 'r', 0, G_OPTION_ARG_STRING, &report,
       "When to report: exit+signal (default), exit, signal or none", "WHEN" },
     { "no-ledger", 0, 0, G_OPTION_ARG_NONE, &no_ledger,
@@ -171,12 +179,14 @@ tool_run (int    argc,
     "The exit status is PROGRAM's (killed by a signal, `ouro run` dies by it too).");
   g_option_context_set_description (context,
     "Options can also be given with OURO_OPTIONS=key=value,… (keys: report, format,\n"
-    "output, backtrace, ledger, all-cycles, summary, children, error-exitcode); the\n"
-    "command line wins.  Plain LD_PRELOAD=…/libouro-preload.so works the same way.\n"
+    "output, backtrace, ledger, all-cycles, summary, children, error-exitcode,\n"
+    "error-on, fields); the command line wins.  Plain LD_PRELOAD=…/libouro-preload.so\n"
+    "works the same way.\n"
     "\n"
     "Examples:\n"
     "  ouro run -- ./my-app\n"
     "  ouro run --error-exitcode=3 -- ./my-leak-test\n"
+    "  ouro run --fields=none -- ./my-app   # proven garbage only, no pointer fields read\n"
     "  ouro run --format json --output report-%p.json -- gtk4-demo\n"
     "  kill -USR1 $(pidof my-app)          # a report while it runs\n");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -208,6 +218,8 @@ tool_run (int    argc,
       { report != NULL,      "report",         report },
       { backtrace != 0,      "backtrace",      backtrace_text },
       { error_exitcode >= 0, "error-exitcode", exitcode_text },
+      { error_on != NULL,    "error-on",       error_on },
+      { fields != NULL,      "fields",         fields },
       { all_cycles,          "all-cycles",     "yes" },
       { no_ledger,           "ledger",         "no" },
       { no_summary,          "summary",        "no" },
