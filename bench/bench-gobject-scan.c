@@ -22,7 +22,11 @@
  *
  * Measured: ouro_scan (OURO_SCAN_GARBAGE) + ouro_report_free (), min and
  * median over repeated scans, ms and ns per edge (3N), and the ratio
- * GObject / core.  A scan that finds other garbage than 0 (live) or N
+ * GObject / core; and the GObject scans again with OURO_SCAN_PROBABLE
+ * (the glue reads each object's four words of its own: the registered
+ * "next", which its proven edge accounts for, a borrowed "peer", and two
+ * numbers), interleaved with the plain ones, which must find no probable
+ * garbage either.  A scan that finds other garbage than 0 (live) or N
  * (garbage) fails the benchmark: a handler or qdata edge the glue did not
  * record would leave its target's refcount unexplained, so the garbage
  * check also proves every edge was seen.  The program first checks that
@@ -69,6 +73,9 @@ G_DECLARE_FINAL_TYPE (BenchGNode, bench_gnode, BENCH, GNODE, GObject)
 struct _BenchGNode {
   GObject  parent_instance;
   GObject *next;   /* strong, registered with OURO_GOBJECT_ADD_FIELD */
+  GObject *peer;   /* borrowed: the handler's target, as a program keeps one */
+  gint64   serial;
+  double   weight;
 };
 
 G_DEFINE_FINAL_TYPE (BenchGNode, bench_gnode, G_TYPE_OBJECT)
@@ -152,38 +159,48 @@ gscan_shape_new (guint32 n)
 
 /* ---- timing ----------------------------------------------------------- */
 
-/* Times @repeats scans of what is tracked.  After it: @out holds min and
- * median ms.  Returns FALSE with @error set when a scan found other than
- * @expected garbage objects. */
+/* Times @repeats scans of what is tracked, with @flags and, when
+ * @fields_out is not NULL, as many with OURO_SCAN_PROBABLE added (the
+ * GObject candidates function reading pointer fields), alternating which
+ * goes first.  After it: @out (and @fields_out) hold min and median ms.
+ * Returns FALSE with @error set when a scan found other than @expected
+ * garbage objects, or any probable garbage. */
 static gboolean
 gscan_time_scans (const char  *what,
                   guint32      n,
                   guint        expected,
                   guint        repeats,
                   BenchStats  *out,
+                  BenchStats  *fields_out,
                   GError     **error)
 {
   g_autofree double *samples = g_new (double, repeats);
+  g_autofree double *fields_samples = g_new (double, repeats);
 
   for (guint r = 0; r < repeats; r++)
-    {
-      gint64 start = bench_now_ns ();
-      OuroReport *report = ouro_scan (OURO_SCAN_GARBAGE);
-      guint n_garbage = ouro_report_get_n_garbage (report);
+    for (guint k = 0; k < (fields_out != NULL ? 2u : 1u); k++)
+      {
+        gboolean fields = fields_out != NULL && (k + r) % 2 == 1;
+        gint64 start = bench_now_ns ();
+        OuroReport *report = ouro_scan (fields ? OURO_SCAN_PROBABLE : OURO_SCAN_GARBAGE);
+        guint n_garbage = ouro_report_get_n_garbage (report);
+        guint n_probable = ouro_report_get_n_probable (report);
 
-      ouro_report_free (report);
-      samples[r] = (double) (bench_now_ns () - start) / 1e6;
-      if (n_garbage != expected)
-        {
-          g_set_error (error, BENCH_ERROR, BENCH_ERROR_FAILED,
-                       "%s N=%u: the scan found %u garbage objects, expected %u%s",
-                       what, n, n_garbage, expected,
-                       n_garbage < expected ? " (an edge through handler data or qdata "
-                                              "was not recorded?)" : "");
-          return FALSE;
-        }
-    }
+        ouro_report_free (report);
+        (fields ? fields_samples : samples)[r] = (double) (bench_now_ns () - start) / 1e6;
+        if (n_garbage != expected || n_probable != 0)
+          {
+            g_set_error (error, BENCH_ERROR, BENCH_ERROR_FAILED,
+                         "%s%s N=%u: the scan found %u garbage objects, expected %u%s; "
+                         "%u probable", what, fields ? " (fields)" : "", n, n_garbage, expected,
+                         n_garbage < expected ? " (an edge through handler data or qdata "
+                                                "was not recorded?)" : "", n_probable);
+            return FALSE;
+          }
+      }
   bench_stats_compute (samples, repeats, out);
+  if (fields_out != NULL)
+    bench_stats_compute (fields_samples, repeats, fields_out);
   return TRUE;
 }
 
@@ -219,7 +236,7 @@ gscan_measure_core (guint32         n,
         ouro_track (nodes[i], &gscan_node_class);
 
       ok = gscan_time_scans (v == GSCAN_VARIANT_LIVE ? "core live" : "core garbage", n,
-                             v == GSCAN_VARIANT_LIVE ? 0 : n, repeats, &out[v], error);
+                             v == GSCAN_VARIANT_LIVE ? 0 : n, repeats, &out[v], NULL, error);
 
       for (guint32 i = 0; i < n; i++)
         {
@@ -239,6 +256,7 @@ gscan_measure_gobject (guint32         n,
                        const guint32  *targets,
                        guint           repeats,
                        BenchStats      out[GSCAN_N_VARIANTS],
+                       BenchStats      fields_out[GSCAN_N_VARIANTS],
                        double         *build_ns,
                        GError        **error)
 {
@@ -257,6 +275,7 @@ gscan_measure_gobject (guint32         n,
       const guint32 *t = &targets[3 * (gsize) i];
 
       BENCH_GNODE (objects[i])->next = g_object_ref (objects[t[0]]);
+      BENCH_GNODE (objects[i])->peer = objects[t[1]];
       g_signal_connect_data (objects[i], "notify", G_CALLBACK (gscan_on_notify),
                              g_object_ref (objects[t[1]]), GSCAN_UNREF_NOTIFY, 0);
       g_object_set_qdata_full (objects[i], peer_quark, g_object_ref (objects[t[2]]),
@@ -273,7 +292,8 @@ gscan_measure_gobject (guint32         n,
       ok = FALSE;
     }
   else
-    ok = gscan_time_scans ("GObject live", n, 0, repeats, &out[GSCAN_VARIANT_LIVE], error);
+    ok = gscan_time_scans ("GObject live", n, 0, repeats, &out[GSCAN_VARIANT_LIVE],
+                           &fields_out[GSCAN_VARIANT_LIVE], error);
 
   for (guint32 i = 0; i < n; i++)
     g_object_unref (objects[i]);
@@ -281,7 +301,7 @@ gscan_measure_gobject (guint32         n,
 
   if (ok)
     ok = gscan_time_scans ("GObject garbage", n, n, repeats,
-                           &out[GSCAN_VARIANT_GARBAGE], error);
+                           &out[GSCAN_VARIANT_GARBAGE], &fields_out[GSCAN_VARIANT_GARBAGE], error);
 
   {
     gint64 collect_start = g_get_monotonic_time ();
@@ -347,6 +367,7 @@ gscan_check_interposed (GError **error)
 
 typedef struct {
   BenchStats gobject[GSCAN_N_VARIANTS];
+  BenchStats fields[GSCAN_N_VARIANTS];   /* the same scans with OURO_SCAN_PROBABLE */
   BenchStats core[GSCAN_N_VARIANTS];
   double     build_ns;   /* per GObject: create, connect, set qdata */
 } GScanResult;
@@ -374,6 +395,23 @@ gscan_print_table (GArray      *sizes,
                  gscan_variant_names[v], size, edges, g->min, g->median,
                  g->min * 1e6 / n_edges, c->min, c->median, c->min * 1e6 / n_edges,
                  g->min / c->min, g->median / c->median);
+      }
+
+  g_print ("\nwith pointer fields read (OURO_SCAN_PROBABLE: 4 words per object, the field "
+           "\"next\" accounted by its registered edge, \"peer\" borrowed), against the same "
+           "GObject scan without, interleaved:\n\n");
+  g_print ("| variant | N | without min ms | with min ms | without median ms | with median ms "
+           "| ratio (min) | ratio (median) |\n");
+  g_print ("|---|--:|--:|--:|--:|--:|--:|--:|\n");
+  for (guint v = 0; v < GSCAN_N_VARIANTS; v++)
+    for (guint i = 0; i < sizes->len; i++)
+      {
+        g_autofree char *size = bench_format_size (g_array_index (sizes, guint64, i));
+        BenchStats *g = &results[i].gobject[v], *f = &results[i].fields[v];
+
+        g_print ("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.2fx | %.2fx |\n",
+                 gscan_variant_names[v], size, g->min, f->min, g->median, f->median,
+                 f->min / g->min, f->median / g->median);
       }
 
   g_print ("\nbuilding the GObject graph (g_object_new, field, connect, set qdata), ns per object:");
@@ -464,7 +502,7 @@ main (int    argc,
       g_printerr ("gobject-scan: N=%u, %u runs\n", n, repeats);
       if (!gscan_measure_core (n, targets, repeats, results[i].core, &error)
           || !gscan_measure_gobject (n, targets, repeats, results[i].gobject,
-                                     &results[i].build_ns, &error))
+                                     results[i].fields, &results[i].build_ns, &error))
         goto fail;
     }
 

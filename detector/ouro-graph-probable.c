@@ -36,6 +36,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <string.h>
 
 #include "ouro-graph-private.h"
 #include "ouro-registry-private.h"
@@ -77,7 +78,7 @@ ouro_graph_get_candidates_func (OuroCandidatesFunc *func,
 
 typedef struct {
   GArray  *sources;   /* guint32 */
-  GArray  *targets;   /* guint32 */
+  GArray  *pointers;  /* gpointer: what the candidates function visited */
   guint32  source;
 } ProbableCollector;
 
@@ -87,15 +88,11 @@ probable_collect_visit (gpointer    target,
                         gpointer    user_data)
 {
   ProbableCollector *collector = user_data;
-  guint32 w;
 
   if (target == NULL)
     return;
-  w = ouro_registry_lookup_unlocked (target);
-  if (w == OURO_REGISTRY_NO_POSITION || w == collector->source)
-    return;
   g_array_append_val (collector->sources, collector->source);
-  g_array_append_val (collector->targets, w);
+  g_array_append_val (collector->pointers, target);
 }
 
 /* Whether a proven edge from @v to @w is left to account for a candidate
@@ -118,7 +115,10 @@ probable_proven_accounts (const OuroGraph *graph,
 }
 
 /* Phase 1.  After it: @sources and @targets (same length) list the
- * candidate edges left, grouped by source in node order. */
+ * candidate edges left, grouped by source in node order.  The pointers
+ * are gathered first and resolved to nodes in batches afterwards, as the
+ * proven edges are (ouro_graph_resolve_batch ()): one lookup at a time
+ * would wait for each of its cache misses in turn. */
 static void
 probable_collect_candidates (const OuroGraph    *graph,
                              OuroCandidatesFunc  func,
@@ -126,37 +126,68 @@ probable_collect_candidates (const OuroGraph    *graph,
                              GArray             *sources,
                              GArray             *targets)
 {
-  ProbableCollector collector = { sources, targets, 0 };
+  GArray *pointers = g_array_new (FALSE, FALSE, sizeof (gpointer));
+  ProbableCollector collector = { sources, pointers, 0 };
+  guint32 *scratch_counts = g_new (guint32, MAX (graph->n_nodes, 1));
+  OuroGraphCounter counter = {
+    (const guint8 *) &graph->nodes[0].object, sizeof (OuroGraphNode),
+    (guint8 *) scratch_counts, sizeof (guint32),
+  };
+  guint kept = 0;
 
   for (guint32 v = 0; v < graph->n_nodes; v++)
     {
-      guint first = sources->len;
-      guint kept = first;
-
       if (graph->state[v] & OURO_NODE_DYING)
         continue;
       collector.source = v;
       func (graph->objects[v], ouro_graph_class (graph, v), probable_collect_visit, &collector,
             func_data);
-
-      /* Invariant: candidates [first, kept) are the ones left of those in
-       * [first, i), in order. */
-      for (guint i = first; i < sources->len; i++)
-        {
-          guint32 w = g_array_index (targets, guint32, i);
-          guint32 n_before = 0;
-
-          for (guint j = first; j < i; j++)
-            n_before += g_array_index (targets, guint32, j) == w;
-          if (probable_proven_accounts (graph, v, w, n_before))
-            continue;
-          g_array_index (sources, guint32, kept) = v;
-          g_array_index (targets, guint32, kept) = w;
-          kept++;
-        }
-      g_array_set_size (sources, kept);
-      g_array_set_size (targets, kept);
     }
+
+  g_array_set_size (targets, pointers->len);
+  for (guint i = 0; i < pointers->len; i += OURO_GRAPH_BATCH)
+    ouro_graph_resolve_batch (ouro_registry_get_unlocked (),
+                              (const gpointer *) (gconstpointer) pointers->data + i,
+                              MIN (OURO_GRAPH_BATCH, pointers->len - i),
+                              (guint32 *) (gpointer) targets->data + i, &counter);
+  g_free (scratch_counts);
+  g_array_unref (pointers);
+
+  /* Invariant: candidates [0, kept) are the ones left of those in [0, i),
+   * in order; [first, i) are those of the source of i, as found (kept
+   * ones are written behind i, and never where they are counted). */
+  {
+    guint32 *kept_sources = g_new (guint32, MAX (sources->len, 1));
+    guint32 *kept_targets = g_new (guint32, MAX (sources->len, 1));
+
+    for (guint i = 0, first = 0; i < sources->len; i++)
+      {
+        guint32 v = g_array_index (sources, guint32, i);
+        guint32 w = g_array_index (targets, guint32, i);
+        guint32 n_before = 0;
+
+        if (i > 0 && g_array_index (sources, guint32, i - 1) != v)
+          first = i;
+        if (w == OURO_NODE_NONE || w == v)
+          continue;
+        for (guint j = first; j < i; j++)
+          n_before += g_array_index (targets, guint32, j) == w;
+        if (probable_proven_accounts (graph, v, w, n_before))
+          continue;
+        kept_sources[kept] = v;
+        kept_targets[kept] = w;
+        kept++;
+      }
+    g_array_set_size (sources, kept);
+    g_array_set_size (targets, kept);
+    if (kept > 0)
+      {
+        memcpy (sources->data, kept_sources, kept * sizeof (guint32));
+        memcpy (targets->data, kept_targets, kept * sizeof (guint32));
+      }
+    g_free (kept_sources);
+    g_free (kept_targets);
+  }
 }
 
 /* Candidate edges in compressed sparse rows: node v's are

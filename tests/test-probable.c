@@ -213,6 +213,40 @@ test_accounted_and_overshoot (void)
   teardown ();
 }
 
+/* Accounting counts every earlier candidate to the same target, also one
+ * a proven edge took and one to another target between them: with one
+ * proven edge a -> b, candidates b, c, b from a leave the second b
+ * counted, which closes the cycle through b's field. */
+static void
+test_accounted_interleaved (void)
+{
+  TestNode *a, *b, *c;
+  g_autoptr(OuroReport) report = NULL;
+
+  setup ();
+  a = test_node_new ("A", "a");
+  b = test_node_new ("B", "b");
+  c = test_node_new ("C", "c");
+  test_node_link (a, b, "child b");
+  field_add (a, b, "field b");           /* the proven edge's own pointer */
+  field_add (a, c, "field c");           /* borrowed: the test holds c twice */
+  test_node_ref (c);
+  field_link (a, b, "field also_b");     /* a second reference to b */
+  field_link (b, a, "field a");
+  test_node_unref (a);
+  test_node_unref (b);
+
+  report = ouro_scan (OURO_SCAN_PROBABLE);
+  g_assert_cmpuint (ouro_report_get_n_garbage (report), ==, 0);
+  g_assert_cmpuint (ouro_report_get_n_probable (report), ==, 2);
+
+  /* teardown () drops one reference per field: the two borrowed ones
+   * took none. */
+  test_node_ref (b);
+  teardown ();
+  test_node_unref (c);
+}
+
 /* A borrowed back-pointer from a child to a parent the test holds: the
  * parent's refcount covers the test's reference, the candidate claims it,
  * and the pair looks probable: the heuristic's known weakness, which is
@@ -286,6 +320,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/probable/field-cycle", test_field_cycle);
   g_test_add_func ("/probable/accounted-and-overshoot", test_accounted_and_overshoot);
+  g_test_add_func ("/probable/accounted-interleaved", test_accounted_interleaved);
   g_test_add_func ("/probable/borrowed-shows-evidence", test_borrowed_shows_evidence);
   g_test_add_func ("/probable/collect-leaves-probable", test_collect_leaves_probable);
   g_test_add_func ("/probable/without-function", test_without_function);

@@ -25,8 +25,9 @@
  * Cost: the layout of a type — which words, and their labels — is built
  * the first time a scan meets an object of it, which is when the debug
  * information of its module is read (once per module and per struct); a
- * scan after that reads the words, looks each nonzero aligned one up in
- * the registry, and the few that are objects up in the weak locations.
+ * scan after that reads the words and hands each nonzero aligned one to
+ * the core, which looks it up among the tracked objects; the weak
+ * locations' bitmap answers for nearly every word without a lock.
  */
 #include "config.h"
 
@@ -236,8 +237,10 @@ fields_visit_candidates (gpointer         object,
       const char *address = (const char *) object + layout->words[i].offset;
       gpointer value = fields_read_word (address);
 
+      /* The core looks the pointer up among the tracked objects, and
+       * ignores it if it is none. */
       if (value == NULL || value == object || ((guintptr) value & (sizeof (gpointer) - 1)) != 0
-          || !ouro_is_tracked (value) || ouro_gobject_weak_location_holds (address, value))
+          || ouro_gobject_weak_location_holds (address, value))
         continue;
       visit (value, layout->words[i].label, visit_data);
     }

@@ -18,6 +18,11 @@
  * freed without g_weak_ref_clear () and reused for a strong pointer to
  * another object reads as strong again.
  *
+ * A scan asks about every pointer word it reads, so a bitmap over the
+ * locations' addresses (set under the lock, read without it) answers "not
+ * weak" for nearly all of them without the lock: a bit is set for each
+ * location in the table, and cleared only when a prune rebuilds the map.
+ *
  * GLib empties a weak location when its object dies without telling
  * anyone, so entries for dead objects stay until the location is set or
  * cleared again.  When the table has doubled since it was last pruned,
@@ -37,6 +42,7 @@
 #include "ouro-gobject-records-private.h"
 
 #define WEAK_LOCATIONS_PRUNE_MIN 4096
+#define WEAK_MAYBE_BITS          16     /* 8 KiB of bits */
 
 typedef void (*WeakRefInitFunc)          (GWeakRef *, gpointer);
 typedef void (*WeakRefClearFunc)         (GWeakRef *);
@@ -54,6 +60,43 @@ static gsize           weak_resolved;
 static pthread_mutex_t weak_lock = PTHREAD_MUTEX_INITIALIZER;   /* TSan sees it, not a GMutex */
 static GHashTable     *weak_locations;   /* location -> the object it was set to */
 static guint           weak_prune_at = WEAK_LOCATIONS_PRUNE_MIN;
+static guint64         weak_maybe[(1u << WEAK_MAYBE_BITS) / 64];   /* may be a location */
+
+static guint
+weak_maybe_bit (gconstpointer location)
+{
+  return (guint) (((guint64) (guintptr) location * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+                  >> (64 - WEAK_MAYBE_BITS));
+}
+
+/* Under the lock. */
+static void
+weak_maybe_set (gconstpointer location)
+{
+  guint bit = weak_maybe_bit (location);
+
+  __atomic_fetch_or (&weak_maybe[bit / 64], G_GUINT64_CONSTANT (1) << (bit % 64), __ATOMIC_RELAXED);
+}
+
+/* Under the lock: the map says exactly what the table holds.  Each word
+ * is stored whole, so a bit that stays set is never seen clear. */
+static void
+weak_maybe_rebuild (void)
+{
+  guint64 fresh[G_N_ELEMENTS (weak_maybe)] = { 0 };
+  GHashTableIter iter;
+  gpointer location;
+
+  g_hash_table_iter_init (&iter, weak_locations);
+  while (g_hash_table_iter_next (&iter, &location, NULL))
+    {
+      guint bit = weak_maybe_bit (location);
+
+      fresh[bit / 64] |= G_GUINT64_CONSTANT (1) << (bit % 64);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (weak_maybe); i++)
+    __atomic_store_n (&weak_maybe[i], fresh[i], __ATOMIC_RELAXED);
+}
 
 static void weak_lock_acquire (void) { pthread_mutex_lock (&weak_lock); }
 static void weak_lock_release (void) { pthread_mutex_unlock (&weak_lock); }
@@ -114,6 +157,7 @@ weak_locations_prune (void)
     if (pairs->pdata[i + 1] != NULL
         && g_hash_table_lookup (weak_locations, pairs->pdata[i]) == pairs->pdata[i + 1])
       g_hash_table_remove (weak_locations, pairs->pdata[i]);
+  weak_maybe_rebuild ();
   weak_prune_at = MAX (WEAK_LOCATIONS_PRUNE_MIN, 2 * g_hash_table_size (weak_locations));
   weak_lock_release ();
   g_ptr_array_unref (pairs);
@@ -138,6 +182,7 @@ weak_locations_note (gpointer location,
       if (weak_locations == NULL)
         weak_locations = g_hash_table_new (g_direct_hash, g_direct_equal);
       g_hash_table_insert (weak_locations, location, object);
+      weak_maybe_set (location);
       prune = g_hash_table_size (weak_locations) >= weak_prune_at;
       if (prune)
         weak_prune_at = G_MAXUINT;   /* one prune at a time */
@@ -151,8 +196,14 @@ gboolean
 ouro_gobject_weak_location_holds (gconstpointer location,
                                   gconstpointer object)
 {
+  guint bit = weak_maybe_bit (location);
   gboolean weak;
 
+  /* Set before the location went into the table: a location the map
+   * does not have was not in it when this began. */
+  if ((__atomic_load_n (&weak_maybe[bit / 64], __ATOMIC_RELAXED)
+       & (G_GUINT64_CONSTANT (1) << (bit % 64))) == 0)
+    return FALSE;
   weak_lock_acquire ();
   weak = weak_locations != NULL
          && g_hash_table_lookup (weak_locations, location) == object;
