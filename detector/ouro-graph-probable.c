@@ -137,6 +137,10 @@ probable_collect_candidates (const OuroGraph    *graph,
 
   for (guint32 v = 0; v < graph->n_nodes; v++)
     {
+      /* The function reads each object's memory: ask for it ahead, as
+       * the proven edges' collection does. */
+      if (v + 8 < graph->n_nodes)
+        ouro_graph_prefetch (graph->objects[v + 8]);
       if (graph->state[v] & OURO_NODE_DYING)
         continue;
       collector.source = v;
