@@ -130,6 +130,58 @@ test_cycle_exit_code (void)
   run_result_clear (&result);
 }
 
+/* A cycle through a plain field: probable garbage, named by the field,
+ * apart from garbage; error-exitcode counts it only with
+ * error-on=probable; fields=none reads nothing.  The owner's borrowed
+ * pointer to its child is accounted by the qdata edge, so the cycle
+ * shape of `cycle` has no probable section at all. */
+static void
+test_field_cycle (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  RunResult result;
+
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--", app, "field-cycle",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.err, "ouro: no garbage cycles among"));
+  g_assert_nonnull (strstr (result.err, "2 probable garbage objects in 1 cycle"));
+  g_assert_nonnull (strstr (result.err, "Probable garbage cycles: through pointer fields"));
+  g_assert_nonnull (strstr (result.err, "AppChild --[field back]--> #"));
+  g_assert_nonnull (strstr (result.err, "(probable)"));
+  g_assert_null (strstr (result.err, "error-exitcode"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--error-exitcode=3", "--error-on=probable",
+                                  "--", app, "field-cycle", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 3);
+  g_assert_nonnull (strstr (result.err, "garbage or probable garbage found: exit code 3"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--fields=none", "--", app, "field-cycle",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_null (strstr (result.err, "robable"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--", app, "cycle", NULL }, NULL, &result);
+  g_assert_nonnull (strstr (result.err, "Garbage cycle 1"));
+  g_assert_null (strstr (result.err, "robable"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--fields=some", "--", app, "field-cycle",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 2);
+  g_assert_nonnull (strstr (result.err, "expected program, all or none"));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "run", "--error-on=leaks", "--", app, "field-cycle",
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 2);
+  g_assert_nonnull (strstr (result.err, "expected garbage or probable"));
+  run_result_clear (&result);
+}
+
 static void
 test_clean_program (void)
 {
@@ -769,6 +821,7 @@ main (int    argc,
   g_test_add_func ("/run/usage-errors", test_usage_errors);
   g_test_add_func ("/run/cycle-exit-code", test_cycle_exit_code);
   g_test_add_func ("/run/clean-program", test_clean_program);
+  g_test_add_func ("/run/field-cycle", test_field_cycle);
   g_test_add_func ("/run/json-and-report-command", test_json_and_report_command);
   g_test_add_func ("/run/report-rejects-bad-json", test_report_rejects_bad_json);
   g_test_add_func ("/run/options-environment", test_options_environment);

@@ -26,6 +26,9 @@
  *   child   runs `sh -c 'echo "LD_PRELOAD=$LD_PRELOAD"'` and exits 0
  *   source-leak  an owner adds a 250 ms timeout holding itself (never
  *           removed; no cycle: the report must name the source) and exits 0
+ *   field-cycle  the owner's child keeps a reference to its owner in a
+ *           plain struct field, never dropped: a cycle only memory shows
+ *           (probable garbage, "field back"), and exits 0
  */
 #include <signal.h>
 #include <stdio.h>
@@ -40,7 +43,8 @@
 
 #define APP_TYPE_CHILD (app_child_get_type ())
 G_DECLARE_FINAL_TYPE (AppChild, app_child, APP, CHILD, GObject)
-struct _AppChild { GObject parent_instance; };
+/* back: a plain field only field-cycle sets, to a reference. */
+struct _AppChild { GObject parent_instance; GObject *back; };
 G_DEFINE_FINAL_TYPE (AppChild, app_child, G_TYPE_OBJECT)
 
 static void
@@ -257,6 +261,13 @@ main (int    argc,
       app_owner_start_polling (owner);
       g_object_unref (owner);
     }
+  else if (strcmp (mode, "field-cycle") == 0)
+    {
+      AppOwner *owner = app_owner_new_clean ();
+
+      owner->child->back = g_object_ref (G_OBJECT (owner));
+      g_object_unref (owner);
+    }
   else if (strcmp (mode, "child") == 0)
     {
       char *argv_child[] = { (char *) "/bin/sh", (char *) "-c",
@@ -273,7 +284,7 @@ main (int    argc,
   else
     {
       fprintf (stderr, "usage: glib-app cycle|clean|status|loop|busy|killable-loop|"
-                       "killable-busy|fork-kill|stash|source-leak|child\n");
+                       "killable-busy|fork-kill|stash|source-leak|field-cycle|child\n");
       return 2;
     }
   return 0;
