@@ -26,9 +26,12 @@
 
 #define HOLDERS_ROOT_BITS (OURO_NODE_ROOT | OURO_NODE_INCONSISTENT | OURO_NODE_DYING)
 
+/* The references one object's traverse (or candidates) function visits
+ * to one target: how many, and the first one's label. */
 typedef struct {
   gpointer    target;
   const char *label;    /* first label seen for target */
+  guint       n_found;
 } LabelFinder;
 
 static void
@@ -38,7 +41,9 @@ holders_find_label (gpointer    target,
 {
   LabelFinder *finder = user_data;
 
-  if (finder->label == NULL && target == finder->target)
+  if (target != finder->target)
+    return;
+  if (finder->n_found++ == 0)
     finder->label = label != NULL ? label : "(unlabelled)";
 }
 
@@ -174,26 +179,6 @@ holders_search_back (const OuroGraph *graph,
   return found;
 }
 
-/* Counts the candidates to one target. */
-typedef struct {
-  gpointer    target;
-  guint       n_found;
-  const char *label;    /* first label seen for target */
-} CandidateFinder;
-
-static void
-holders_find_candidate (gpointer    target,
-                        const char *label,
-                        gpointer    user_data)
-{
-  CandidateFinder *finder = user_data;
-
-  if (target != finder->target)
-    return;
-  if (finder->n_found++ == 0)
-    finder->label = label != NULL ? label : "(unlabelled)";
-}
-
 /* Finds a tracked object that may hold @held through a candidate
  * reference (a pointer field): the first node, in node order, with more
  * candidates to @held than proven edges to it.  Returns it, or
@@ -210,12 +195,12 @@ holders_find_candidate_holder (const OuroGraph *graph,
     return OURO_NODE_NONE;
   for (guint32 u = 0; u < graph->n_nodes; u++)
     {
-      CandidateFinder finder = { graph->objects[held], 0, NULL };
+      LabelFinder finder = { graph->objects[held], NULL, 0 };
       guint n_proven = 0;
 
       if (u == held || (graph->state[u] & OURO_NODE_DYING))
         continue;
-      func (graph->objects[u], ouro_graph_class (graph, u), holders_find_candidate, &finder,
+      func (graph->objects[u], ouro_graph_class (graph, u), holders_find_label, &finder,
             func_data);
       if (finder.n_found == 0)
         continue;
@@ -253,7 +238,7 @@ holders_append_chain (GString         *out,
     {
       guint32 holder = g_array_index (path, guint32, i - 1);
       guint32 held = i < path->len ? g_array_index (path, guint32, i) : sample;
-      LabelFinder finder = { graph->objects[held], NULL };
+      LabelFinder finder = { graph->objects[held], NULL, 0 };
 
       ouro_graph_class (graph, holder)->traverse (graph->objects[holder], holders_find_label, &finder);
       g_string_append_printf (out, "%s  <- [%s] of ", indent,
