@@ -380,6 +380,19 @@ text_append_object (GString                *out,
   text_append_references (out, object, indent);
 }
 
+/* The number a report gives the probable cycle @object is a listed member
+ * of, or 0. */
+static guint
+text_probable_cycle_of (const OuroReport *report,
+                        gconstpointer     object)
+{
+  for (guint c = report->n_garbage_cycles; c < report->n_cycles && report->cycles[c].probable; c++)
+    for (guint i = 0; i < report->cycles[c].n_members; i++)
+      if (report->cycles[c].members[i].object == object)
+        return c + 1;
+  return 0;
+}
+
 static void
 text_append_cycle (GString               *out,
                    const OuroReport      *report,
@@ -513,8 +526,21 @@ text_append_live_summary (GString          *out,
   g_string_append_c (out, '\n');
   for (guint i = 0; i < n_roots_shown; i++)
     {
+      guint cycle = text_probable_cycle_of (report, report->roots[i].object);
+
       g_string_append (out, "  ");
-      text_append_object (out, &report->roots[i], 2);
+      if (cycle == 0)
+        text_append_object (out, &report->roots[i], 2);
+      else
+        {
+          /* Its line, then where the report says more. */
+          text_append_identity (out, &report->roots[i]);
+          g_string_append (out, "  (");
+          text_append_counts (out, &report->roots[i]);
+          g_string_append_printf (out, ")  probable garbage: see probable garbage cycle %u\n",
+                                  cycle);
+          text_append_references (out, &report->roots[i], 2);
+        }
     }
   if (report->n_roots > n_roots_shown)
     g_string_append_printf (out, "  ... and %u more\n", report->n_roots - n_roots_shown);

@@ -171,6 +171,16 @@ test_field_cycle (void)
     g_assert_cmpuint (ouro_report_get_n_probable (loaded), ==, 2);
   }
 
+  /* Held from outside by the proven count, the buffer's line there points
+   * at its probable cycle. */
+  {
+    g_autoptr(OuroReport) summary = ouro_scan (OURO_SCAN_PROBABLE | OURO_SCAN_LIVE_SUMMARY);
+    g_autofree char *summary_text = ouro_report_to_text (summary);
+
+    g_assert_nonnull (strstr (summary_text, "1 from outside)  probable garbage: see probable "
+                                            "garbage cycle 1\n"));
+  }
+
   teardown ();
 }
 
