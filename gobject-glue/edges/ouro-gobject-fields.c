@@ -52,7 +52,7 @@ typedef struct {
 #define FIELDS_CACHE_SIZE OURO_GOBJECT_TYPE_CACHE_SIZE
 
 static gint          fields_scope = OURO_GOBJECT_FIELDS_PROGRAM;
-static GHashTable   *fields_layouts;                       /* GType -> FieldsLayout *, never freed */
+static GHashTable   *fields_layouts;                       /* GType | scope -> FieldsLayout *, never freed */
 static FieldsLayout *fields_cache[FIELDS_CACHE_SIZE];      /* in front of it, direct-mapped */
 
 /**
@@ -197,13 +197,13 @@ fields_layout_get (GObject              *object,
 
   if (fields_layouts == NULL)
     fields_layouts = g_hash_table_new (g_direct_hash, g_direct_equal);
-  layout = g_hash_table_lookup (fields_layouts, (gpointer) type);
-  if (layout == NULL || layout->scope != scope)
+  /* One layout per type and scope: a GType is a type node's address, its
+   * low bits are free for the scope. */
+  layout = g_hash_table_lookup (fields_layouts, GSIZE_TO_POINTER (type | scope));
+  if (layout == NULL)
     {
-      /* A layout of another scope is kept (an older scan may have given
-       * its labels out: they are interned, the layout is not read again). */
       layout = fields_layout_build (object, type, scope);
-      g_hash_table_replace (fields_layouts, (gpointer) type, layout);
+      g_hash_table_insert (fields_layouts, GSIZE_TO_POINTER (type | scope), layout);
     }
   *slot = layout;
   return layout;
