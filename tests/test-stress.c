@@ -5,7 +5,10 @@
  * its thread while it matters; every so often a worker also leaks a
  * genuine cycle, of a type of its own (StressLeak: an owner holding a
  * child in qdata, the child's signal handler holding the owner).  Meanwhile
- * the main thread scans hundreds of times, and now and then collects.
+ * the main thread scans hundreds of times, every other time also reading
+ * pointer fields for the probable tier (an owner's borrowed pointer to its
+ * child, the child's GWeakRef to its owner, written and cleared by the
+ * workers while they are read), and now and then collects.
  *
  * What must hold: no crash, no deadlock, and no false positive: every
  * garbage object any report names is a StressLeak, and the last scan, with
@@ -25,9 +28,17 @@
 
 /* ---- two types: one for churn, one for the leaks ---------------------- */
 
-typedef struct { GObject parent; } StressItem;
+/* Both types' fields: @partner, an owner's borrowed pointer to its child
+ * (the qdata edge accounts for it); @weak_owner, a child's GWeakRef to its
+ * owner (never a candidate). */
+typedef struct {
+  GObject   parent;
+  GObject  *partner;
+  GWeakRef  weak_owner;
+} StressFields;
+typedef StressFields StressItem;
 typedef struct { GObjectClass parent_class; } StressItemClass;
-typedef struct { GObject parent; } StressLeak;
+typedef StressFields StressLeak;
 typedef struct { GObjectClass parent_class; } StressLeakClass;
 
 static GType stress_item_get_type (void);
@@ -94,6 +105,8 @@ stress_make_pair (GType  type,
   GObject *child = g_object_new (type, NULL);
 
   g_object_set_qdata_full (owner, stress_child_quark, child, g_object_unref);
+  ((StressFields *) owner)->partner = child;
+  g_weak_ref_init (&((StressFields *) child)->weak_owner, owner);
   g_signal_connect_data (child, "ping", G_CALLBACK (stress_on_ping),
                          g_object_ref (owner), (GClosureNotify) g_object_unref, 0);
   g_signal_emit (child, signal, 0);
@@ -107,6 +120,8 @@ stress_release_pair (GObject *owner)
   GObject *child = g_object_get_qdata (owner, stress_child_quark);
 
   g_signal_handlers_disconnect_by_data (child, owner);
+  g_weak_ref_clear (&((StressFields *) child)->weak_owner);
+  ((StressFields *) owner)->partner = NULL;
   g_object_set_qdata (owner, stress_child_quark, NULL);
   g_object_unref (owner);
 }
@@ -216,7 +231,7 @@ test_scan_while_churning (void)
   /* Invariant: every report so far named only StressLeak objects. */
   while (g_get_monotonic_time () < deadline || n_scans < STRESS_MIN_SCANS)
     {
-      report = ouro_scan (OURO_SCAN_GARBAGE);
+      report = ouro_scan (n_scans % 2 == 0 ? OURO_SCAN_GARBAGE : OURO_SCAN_PROBABLE);
       max_garbage = MAX (max_garbage, stress_check_report (report));
       n_unconfirmed += ouro_report_get_n_unconfirmed (report);
       ouro_report_free (report);
