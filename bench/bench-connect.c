@@ -25,6 +25,11 @@
  * the heap bytes (mallinfo2) still held per connect + disconnect while the
  * instance lives: what the glue's records keep.
  *
+ * Also, after init, the same comparison for the weak-location
+ * interposers (ouro-gobject-weak-locations.c): g_weak_ref_set (ref,
+ * object) + g_weak_ref_set (ref, NULL), which GLib's GWeakRef users call
+ * on every change of what they point to.
+ *
  * Not thread safe: a single-threaded program.
  */
 #define _GNU_SOURCE   /* dladdr () */
@@ -258,6 +263,74 @@ connect_measure_phase (guint          iterations,
       }
 }
 
+/* ---- weak references ---------------------------------------------- */
+
+typedef void (*WeakRefSetFunc) (GWeakRef *, gpointer);
+
+/* Times @iterations g_weak_ref_set (object) + g_weak_ref_set (NULL) on one
+ * GWeakRef through @set; ns per pair. */
+static double
+connect_weak_run (WeakRefSetFunc set,
+                  guint          iterations)
+{
+  GObject *object = g_object_new (G_TYPE_OBJECT, NULL);
+  GWeakRef ref;
+  gint64 start;
+  double ns;
+
+  g_weak_ref_init (&ref, NULL);
+  start = bench_now_ns ();
+  for (guint i = 0; i < iterations; i++)
+    {
+      set (&ref, object);
+      set (&ref, NULL);
+    }
+  ns = (double) (bench_now_ns () - start) / iterations;
+  g_weak_ref_clear (&ref);
+  g_object_unref (object);
+  return ns;
+}
+
+/* After it: @out[path] holds the times of GLib's g_weak_ref_set and the
+ * glue's, interleaved.  FALSE with @error set when the glue's is not the
+ * one this program calls. */
+static gboolean
+connect_weak_measure (guint       iterations,
+                      guint       repeats,
+                      BenchStats  out[CONNECT_N_PATHS],
+                      GError    **error)
+{
+  void *gobject = dlopen ("libgobject-2.0.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  WeakRefSetFunc paths[CONNECT_N_PATHS];
+  g_autofree double *samples[CONNECT_N_PATHS] = { g_new (double, repeats),
+                                                   g_new (double, repeats) };
+
+  paths[CONNECT_PATH_REAL] = gobject != NULL ? (WeakRefSetFunc) dlsym (gobject, "g_weak_ref_set")
+                                             : NULL;
+  paths[CONNECT_PATH_INTERPOSED] = g_weak_ref_set;
+  if (gobject != NULL)
+    dlclose (gobject);
+  if (paths[CONNECT_PATH_REAL] == NULL
+      || paths[CONNECT_PATH_REAL] == paths[CONNECT_PATH_INTERPOSED])
+    {
+      g_set_error (error, BENCH_ERROR, BENCH_ERROR_FAILED,
+                   "g_weak_ref_set is not interposed: link ouro-gobject before gobject-2.0");
+      return FALSE;
+    }
+  for (guint p = 0; p < CONNECT_N_PATHS; p++)
+    connect_weak_run (paths[p], iterations / 10 + 1);   /* warm-up */
+  for (guint r = 0; r < repeats; r++)
+    for (guint i = 0; i < CONNECT_N_PATHS; i++)
+      {
+        ConnectPath p = (r + i) % CONNECT_N_PATHS;
+
+        samples[p][r] = connect_weak_run (paths[p], iterations);
+      }
+  for (guint p = 0; p < CONNECT_N_PATHS; p++)
+    bench_stats_compute (samples[p], repeats, &out[p]);
+  return TRUE;
+}
+
 /* ---- the tables ------------------------------------------------------- */
 
 static void
@@ -314,6 +387,7 @@ main (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   ConnectResult results[CONNECT_N_PHASES][CONNECT_N_VARIANTS][CONNECT_N_PATHS];
+  BenchStats weak[CONNECT_N_PATHS];
   gboolean quick = FALSE;
   gint iterations_option = 0, repeats_option = 0;
   GOptionEntry entries[] = {
@@ -359,6 +433,19 @@ main (int    argc,
   connect_measure_phase (iterations, repeats, results[CONNECT_PHASE_RECORDING]);
 
   connect_print_tables (results, iterations, repeats);
+
+  g_printerr ("connect: weak references\n");
+  if (!connect_weak_measure (iterations, repeats, weak, &error))
+    goto fail;
+  g_print ("\nweak references, after init: g_weak_ref_set (ref, object) + g_weak_ref_set "
+           "(ref, NULL), ns per pair\n\n"
+           "| real min | real median | interposed min | interposed median | delta min "
+           "| delta median |\n|--:|--:|--:|--:|--:|--:|\n"
+           "| %.1f | %.1f | %.1f | %.1f | %+.1f | %+.1f |\n",
+           weak[CONNECT_PATH_REAL].min, weak[CONNECT_PATH_REAL].median,
+           weak[CONNECT_PATH_INTERPOSED].min, weak[CONNECT_PATH_INTERPOSED].median,
+           weak[CONNECT_PATH_INTERPOSED].min - weak[CONNECT_PATH_REAL].min,
+           weak[CONNECT_PATH_INTERPOSED].median - weak[CONNECT_PATH_REAL].median);
   return EXIT_SUCCESS;
 
 fail:
