@@ -56,7 +56,7 @@ static struct {
   AddWeakPointerFunc remove_weak_pointer;
 } weak_real;
 
-static gsize           weak_resolved;
+static pthread_once_t  weak_resolved = PTHREAD_ONCE_INIT;
 static pthread_mutex_t weak_lock = PTHREAD_MUTEX_INITIALIZER;   /* TSan sees it, not a GMutex */
 static GHashTable     *weak_locations;   /* location -> the object it was set to */
 static guint           weak_prune_at = WEAK_LOCATIONS_PRUNE_MIN;
@@ -108,10 +108,8 @@ ouro_gobject_weak_locations_add_fork_lock (void)
 }
 
 static void
-weak_resolve (void)
+weak_resolve_once (void)
 {
-  if (!g_once_init_enter (&weak_resolved))
-    return;
   weak_real.weak_ref_init = ouro_gobject_interpose_lookup ("libgobject-2.0.so.0", "g_weak_ref_init");
   weak_real.weak_ref_set = ouro_gobject_interpose_lookup ("libgobject-2.0.so.0", "g_weak_ref_set");
   weak_real.weak_ref_clear = ouro_gobject_interpose_lookup ("libgobject-2.0.so.0",
@@ -122,7 +120,14 @@ weak_resolve (void)
                                                                  "g_object_remove_weak_pointer");
   /* libouro-gobject links libgobject: it is loaded. */
   g_assert (weak_real.weak_ref_init != NULL && weak_real.remove_weak_pointer != NULL);
-  g_once_init_leave (&weak_resolved, 1);
+}
+
+/* pthread_once, not g_once_init_enter: TSan sees its ordering (GLib's
+ * own atomics are not instrumented). */
+static void
+weak_resolve (void)
+{
+  pthread_once (&weak_resolved, weak_resolve_once);
 }
 
 /* Drops the entries whose object is no longer tracked.  Called without
