@@ -6,7 +6,8 @@
  * thread forks again and again.  Each child tracks, scans, collects and
  * untracks on its own, with an alarm: a lock left held by a thread that
  * does not exist in the child shows as a child killed by SIGALRM, a
- * corrupted registry as a failed check (exit status).
+ * corrupted registry as a failed check (exit status).  A GObject child
+ * also forks a grandchild of its own.
  *
  * The children use only Ouro and plain memory: GLib's own locks are not
  * Ouro's to release, so a child that called into GObject could hang on
@@ -100,6 +101,18 @@ fork_child_work (GObject *owner)
   /* The glue's records lock is free too. */
   if (owner != NULL && ouro_gobject_count_records (owner) == G_MAXUINT)
     return 5;
+  /* The child's own fork () takes every lock again (g_spawn_async
+   * double-forks): each was left free, the glue's recursive one too. */
+  if (owner != NULL)
+    {
+      int status = -1;
+      pid_t grandchild = fork ();
+
+      if (grandchild == 0)
+        _exit (0);
+      if (grandchild < 0 || waitpid (grandchild, &status, 0) != grandchild || status != 0)
+        return 6;
+    }
   return 0;
 }
 

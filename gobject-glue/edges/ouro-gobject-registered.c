@@ -45,7 +45,18 @@ static GType       edges_last_type;     /* one-entry cache in front of edges_pla
 static EdgesSet   *edges_last_plan;
 
 static void edges_lock_acquire (void) { pthread_mutex_lock (&edges_lock); }
-static void edges_lock_release (void) { pthread_mutex_unlock (&edges_lock); }
+
+/* After fork () (in parent and child): the lock is free.  A recursive
+ * mutex remembers its owner's thread id, and the child's one thread has
+ * another: unlocking there fails (EPERM) and would leave the lock held for
+ * ever (the child's next fork () or registration would hang), so the
+ * child gets a fresh one instead.  Nothing else runs in the child yet. */
+static void
+edges_lock_release (void)
+{
+  if (pthread_mutex_unlock (&edges_lock) != 0)
+    edges_lock = (pthread_mutex_t) PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+}
 
 /* The edges lock is taken at fork () (ouro_add_fork_lock ()): a scan takes it under
  * the registry lock, and nothing takes the registry under it. */
