@@ -73,7 +73,7 @@ G_DECLARE_FINAL_TYPE (BenchGNode, bench_gnode, BENCH, GNODE, GObject)
 struct _BenchGNode {
   GObject  parent_instance;
   GObject *next;   /* strong, registered with OURO_GOBJECT_ADD_FIELD */
-  GObject *peer;   /* borrowed: the handler's target, as a program keeps one */
+  GObject *peer;   /* borrowed: the object half the ring away, which no edge holds */
   gint64   serial;
   double   weight;
 };
@@ -275,7 +275,7 @@ gscan_measure_gobject (guint32         n,
       const guint32 *t = &targets[3 * (gsize) i];
 
       BENCH_GNODE (objects[i])->next = g_object_ref (objects[t[0]]);
-      BENCH_GNODE (objects[i])->peer = objects[t[1]];
+      BENCH_GNODE (objects[i])->peer = objects[(i + n / 2) % n];
       g_signal_connect_data (objects[i], "notify", G_CALLBACK (gscan_on_notify),
                              g_object_ref (objects[t[1]]), GSCAN_UNREF_NOTIFY, 0);
       g_object_set_qdata_full (objects[i], peer_quark, g_object_ref (objects[t[2]]),

@@ -72,14 +72,22 @@ typedef struct _OuroGraph {
    * otherwise.  is_probable_view says a graph is such a view. */
   struct _OuroGraph *probable;
   gboolean         is_probable_view;
+  /* While a scan that asked for the probable tier builds the graph: the
+   * candidates function, called for each node just after its traverse
+   * (its memory is in the cache then), and what it visited; NULL
+   * otherwise (see ouro-graph-probable.c). */
+  struct _OuroGraphGathered *gathered;
 } OuroGraph;
 
 /* After it: @graph holds every tracked object as a node with its refcount
- * and the resolved edges its class's traverse visited.  Requires the
+ * and the resolved edges its class's traverse visited, and, when
+ * @gather_candidates and a candidates function is set, graph->gathered
+ * what that function visited from each node.  Requires the
  * registry lock and a compacted registry.  Returns FALSE (with a critical)
  * when the graph does not fit 32-bit edge numbers. */
 gboolean ouro_graph_build (OuroGraph    *graph,
-                           OuroRegistry *registry);
+                           OuroRegistry *registry,
+                           gboolean      gather_candidates);
 
 /* ouro-graph-parallel.c: what ouro_graph_build () does for a graph of at
  * least ouro_graph_get_parallel_min_nodes () nodes, on two threads.  After
@@ -110,8 +118,16 @@ void     ouro_graph_find_cycles (OuroGraph *graph,
  * nodes, NULL otherwise.  Requires every phase of the proven scan to have
  * run; calls the candidates function. */
 void     ouro_graph_find_probable (OuroGraph *graph);
-/* After it: graph->probable is NULL, its arrays freed. */
+/* After it: graph->probable and graph->gathered are NULL, their arrays
+ * freed. */
 void     ouro_graph_probable_free (OuroGraph *graph);
+/* For ouro_graph_build (): a gathering of candidates when a candidates
+ * function is set, NULL otherwise. */
+struct _OuroGraphGathered *ouro_graph_gathered_new (void);
+/* For ouro_graph_read_node (): calls the candidates function on node @v,
+ * which its traverse just visited.  Not for a dying node. */
+void     ouro_graph_gather_candidates (OuroGraph *graph,
+                                       guint32    v);
 /* Returns whether a candidates function is set, and it in @func. */
 gboolean ouro_graph_get_candidates_func (OuroCandidatesFunc *func,
                                          gpointer           *user_data);
@@ -284,6 +300,8 @@ ouro_graph_read_node (OuroGraph     *graph,
     ouro_graph_prefetch (graph->objects[v + 4]);
   graph->nodes[v].refcount = klass->get_refcount (object);
   klass->traverse (object, visit, user_data);
+  if (G_UNLIKELY (graph->gathered != NULL) && graph->nodes[v].refcount != 0)
+    ouro_graph_gather_candidates (graph, v);
 }
 
 static inline gboolean

@@ -13,10 +13,11 @@
  * graph of its own (OuroGraph.probable):
  *
  *   1. collect the candidates of every node whose class the function
- *      answers, resolved to nodes, less the ones a proven edge between the
- *      same two nodes already accounts for (k proven edges from v to w
- *      account for k candidates from v to w) and pointers to the object
- *      itself;
+ *      answers (gathered while the graph is built, right after each
+ *      node's traverse: ouro_graph_read_node ()), resolved to nodes, less
+ *      the ones a proven edge between the same two nodes already accounts
+ *      for (k proven edges from v to w account for k candidates from v to
+ *      w) and pointers to the object itself;
  *   2. subtract them too: ext'(w) = refcount - proven visits - candidate
  *      visits.  A node whose candidates overshoot its refcount (a borrowed
  *      pointer counted) is held from outside, as is every root of the
@@ -76,23 +77,64 @@ ouro_graph_get_candidates_func (OuroCandidatesFunc *func,
   return *func != NULL;
 }
 
-typedef struct {
-  GArray  *sources;   /* guint32 */
-  GArray  *pointers;  /* gpointer: what the candidates function visited */
-  guint32  source;
-} ProbableCollector;
+/* The candidates visited while the graph was built. */
+typedef struct _OuroGraphGathered {
+  OuroCandidatesFunc func;
+  gpointer           func_data;
+  GArray            *sources;   /* guint32 */
+  GArray            *pointers;  /* gpointer: what the candidates function visited */
+  guint32            source;
+} OuroGraphGathered;
+
+OuroGraphGathered *
+ouro_graph_gathered_new (void)
+{
+  OuroGraphGathered *gathered;
+  OuroCandidatesFunc func;
+  gpointer func_data;
+
+  if (!ouro_graph_get_candidates_func (&func, &func_data))
+    return NULL;
+  gathered = g_new0 (OuroGraphGathered, 1);
+  gathered->func = func;
+  gathered->func_data = func_data;
+  gathered->sources = g_array_new (FALSE, FALSE, sizeof (guint32));
+  gathered->pointers = g_array_new (FALSE, FALSE, sizeof (gpointer));
+  return gathered;
+}
 
 static void
-probable_collect_visit (gpointer    target,
-                        const char *label,
-                        gpointer    user_data)
+probable_gathered_free (OuroGraphGathered *gathered)
 {
-  ProbableCollector *collector = user_data;
+  g_array_unref (gathered->sources);
+  g_array_unref (gathered->pointers);
+  g_free (gathered);
+}
+
+static void
+probable_gather_visit (gpointer    target,
+                       const char *label,
+                       gpointer    user_data)
+{
+  OuroGraphGathered *gathered = user_data;
 
   if (target == NULL)
     return;
-  g_array_append_val (collector->sources, collector->source);
-  g_array_append_val (collector->pointers, target);
+  g_array_append_val (gathered->sources, gathered->source);
+  g_array_append_val (gathered->pointers, target);
+}
+
+/* Phase 1, during the build: the object's memory was just read by its
+ * traverse, so reading its words now costs no miss of its own. */
+void
+ouro_graph_gather_candidates (OuroGraph *graph,
+                              guint32    v)
+{
+  OuroGraphGathered *gathered = graph->gathered;
+
+  gathered->source = v;
+  gathered->func (graph->objects[v], ouro_graph_class (graph, v), probable_gather_visit, gathered,
+                  gathered->func_data);
 }
 
 /* Whether a proven edge from @v to @w is left to account for a candidate
@@ -114,20 +156,18 @@ probable_proven_accounts (const OuroGraph *graph,
   return FALSE;
 }
 
-/* Phase 1.  After it: @sources and @targets (same length) list the
- * candidate edges left, grouped by source in node order.  The pointers
- * are gathered first and resolved to nodes in batches afterwards, as the
- * proven edges are (ouro_graph_resolve_batch ()): one lookup at a time
- * would wait for each of its cache misses in turn. */
+/* Phase 1, after the build.  After it: @sources and @targets (same
+ * length) list the candidate edges left of what @gathered holds, grouped
+ * by source in node order.  The pointers are resolved to nodes in batches,
+ * as the proven edges are (ouro_graph_resolve_batch ()): one lookup at a
+ * time would wait for each of its cache misses in turn. */
 static void
-probable_collect_candidates (const OuroGraph    *graph,
-                             OuroCandidatesFunc  func,
-                             gpointer            func_data,
-                             GArray             *sources,
-                             GArray             *targets)
+probable_collect_candidates (const OuroGraph   *graph,
+                             OuroGraphGathered *gathered,
+                             GArray            *sources,
+                             GArray            *targets)
 {
-  GArray *pointers = g_array_new (FALSE, FALSE, sizeof (gpointer));
-  ProbableCollector collector = { sources, pointers, 0 };
+  GArray *pointers = gathered->pointers;
   guint32 *scratch_counts = g_new (guint32, MAX (graph->n_nodes, 1));
   OuroGraphCounter counter = {
     (const guint8 *) &graph->nodes[0].object, sizeof (OuroGraphNode),
@@ -135,19 +175,7 @@ probable_collect_candidates (const OuroGraph    *graph,
   };
   guint kept = 0;
 
-  for (guint32 v = 0; v < graph->n_nodes; v++)
-    {
-      /* The function reads each object's memory: ask for it ahead, as
-       * the proven edges' collection does. */
-      if (v + 8 < graph->n_nodes)
-        ouro_graph_prefetch (graph->objects[v + 8]);
-      if (graph->state[v] & OURO_NODE_DYING)
-        continue;
-      collector.source = v;
-      func (graph->objects[v], ouro_graph_class (graph, v), probable_collect_visit, &collector,
-            func_data);
-    }
-
+  g_array_append_vals (sources, gathered->sources->data, gathered->sources->len);
   g_array_set_size (targets, pointers->len);
   for (guint i = 0; i < pointers->len; i += OURO_GRAPH_BATCH)
     ouro_graph_resolve_batch (ouro_registry_get_unlocked (),
@@ -155,7 +183,6 @@ probable_collect_candidates (const OuroGraph    *graph,
                               MIN (OURO_GRAPH_BATCH, pointers->len - i),
                               (guint32 *) (gpointer) targets->data + i, &counter);
   g_free (scratch_counts);
-  g_array_unref (pointers);
 
   /* Invariant: candidates [0, kept) are the ones left of those in [0, i),
    * in order; [first, i) are those of the source of i, as found (kept
@@ -212,7 +239,8 @@ probable_mark_reachable (OuroGraph                *view,
 {
   guint32 *candidate_visits = g_new0 (guint32, MAX (graph->n_nodes, 1));
   guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
-  guint32 depth = 0;
+  guint8 *is_root = g_new0 (guint8, MAX (graph->n_nodes, 1));
+  guint32 depth = 0, n_live = 0;
 
   for (guint32 c = 0; c < candidates->start[graph->n_nodes]; c++)
     candidate_visits[candidates->targets[c]]++;
@@ -225,34 +253,48 @@ probable_mark_reachable (OuroGraph                *view,
                                           | OURO_NODE_CHANGED)))
         {
           view->state[v] |= OURO_NODE_LIVE;
-          stack[depth++] = v;
+          is_root[v] = TRUE;
+          n_live++;
         }
     }
   g_free (candidate_visits);
 
-  /* Invariant: every node on the stack is LIVE; every LIVE node not on it
-   * has all its successors, by either kind of edge, LIVE. */
-  while (depth > 0)
+  /* Roots first, then swept in node order, as the proven scan does: in a
+   * mostly live graph nearly every edge lands on a node already marked.
+   * Once every node is LIVE no sweep can mark more. */
+  for (guint32 root = 0; root < graph->n_nodes && n_live < graph->n_nodes; root++)
     {
-      guint32 v = stack[--depth];
+      if (!is_root[root])
+        continue;
+      stack[depth++] = root;
 
-      for (guint kind = 0; kind < 2; kind++)
+      /* Invariant: every node on the stack is LIVE; every LIVE node that
+       * is neither on the stack nor an unswept root has all its
+       * successors, by either kind of edge, LIVE. */
+      while (depth > 0)
         {
-          const guint32 *targets = kind == 0 ? graph->edge_target : candidates->targets;
-          const guint32 *start = kind == 0 ? graph->edge_start : candidates->start;
+          guint32 v = stack[--depth];
 
-          for (guint32 e = start[v]; e < start[v + 1]; e++)
+          for (guint kind = 0; kind < 2; kind++)
             {
-              guint32 w = targets[e];
+              const guint32 *targets = kind == 0 ? graph->edge_target : candidates->targets;
+              const guint32 *start = kind == 0 ? graph->edge_start : candidates->start;
 
-              if (view->state[w] & OURO_NODE_LIVE)
-                continue;
-              view->state[w] |= OURO_NODE_LIVE;
-              stack[depth++] = w;
+              for (guint32 e = start[v]; e < start[v + 1]; e++)
+                {
+                  guint32 w = targets[e];
+
+                  if (view->state[w] & OURO_NODE_LIVE)
+                    continue;
+                  view->state[w] |= OURO_NODE_LIVE;
+                  n_live++;
+                  stack[depth++] = w;
+                }
             }
         }
     }
   g_free (stack);
+  g_free (is_root);
 
   view->n_garbage = 0;
   for (guint32 v = 0; v < graph->n_nodes; v++)
@@ -293,19 +335,22 @@ probable_merge_tier_edges (OuroGraph                *view,
 void
 ouro_graph_find_probable (OuroGraph *graph)
 {
-  OuroCandidatesFunc func;
-  gpointer func_data;
+  OuroGraphGathered *gathered = g_steal_pointer (&graph->gathered);
   GArray *sources, *targets;
   ProbableCandidates candidates;
   OuroGraph *view;
 
   ouro_graph_probable_free (graph);
-  if (!ouro_graph_get_candidates_func (&func, &func_data) || graph->n_nodes == 0)
-    return;
+  if (gathered == NULL || graph->n_nodes == 0)
+    {
+      g_clear_pointer (&gathered, probable_gathered_free);
+      return;
+    }
 
   sources = g_array_new (FALSE, FALSE, sizeof (guint32));
   targets = g_array_new (FALSE, FALSE, sizeof (guint32));
-  probable_collect_candidates (graph, func, func_data, sources, targets);
+  probable_collect_candidates (graph, gathered, sources, targets);
+  probable_gathered_free (gathered);
   /* Sources come grouped in node order: count them into rows. */
   candidates.start = g_new0 (guint32, graph->n_nodes + 1);
   candidates.targets = (const guint32 *) (gconstpointer) targets->data;
@@ -338,6 +383,7 @@ ouro_graph_probable_free (OuroGraph *graph)
 {
   OuroGraph *view = graph->probable;
 
+  g_clear_pointer (&graph->gathered, probable_gathered_free);
   if (view == NULL)
     return;
   g_free (view->state);

@@ -235,7 +235,8 @@ graph_take_arrays (OuroGraph *graph,
 
 gboolean
 ouro_graph_build (OuroGraph    *graph,
-                  OuroRegistry *registry)
+                  OuroRegistry *registry,
+                  gboolean      gather_candidates)
 {
   GraphBuilder *builder;
   guint32 n = registry->n_positions;
@@ -252,6 +253,8 @@ ouro_graph_build (OuroGraph    *graph,
   graph->class_ids = registry->class_ids;
   graph->class_table = registry->classes;
   graph_take_arrays (graph, n);
+  if (gather_candidates)
+    graph->gathered = ouro_graph_gathered_new ();
   for (guint32 v = 0; v < n; v++)
     graph->nodes[v] = (OuroGraphNode) { registry->objects[v], 0, 0 };
 

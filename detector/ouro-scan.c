@@ -246,7 +246,7 @@ ouro_scan_run_unlocked (OuroGraph     *graph,
   OuroRegistry *registry = ouro_registry_get_unlocked ();
 
   ouro_registry_compact_unlocked ();
-  if (!ouro_graph_build (graph, registry))
+  if (!ouro_graph_build (graph, registry, (flags & OURO_SCAN_PROBABLE) != 0))
     return FALSE;
   scan_subtract_internal_refs (graph);
   scan_mark_reachable (graph);
