@@ -1129,6 +1129,34 @@ build_cycles (Builder *builder,
   return cycles;
 }
 
+/* Whether the ledger saw a reference of @cycle taken in a function of its
+ * holder's type: what an owner does, so the strongest evidence. */
+static gboolean
+build_cycle_has_owner_evidence (const OuroReportCycle *cycle)
+{
+  for (guint e = 0; e < cycle->n_edges; e++)
+    if (cycle->edges[e].probable && cycle->edges[e].taken_in != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* After it: the probable cycles with owner evidence come first, each
+ * group in the order it had (stable, so the order stays deterministic). */
+static void
+build_rank_probable (OuroReportCycle *cycles,
+                     guint            n_cycles)
+{
+  OuroReportCycle *ranked = g_new (OuroReportCycle, MAX (n_cycles, 1));
+  guint out = 0;
+
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint c = 0; c < n_cycles; c++)
+      if (build_cycle_has_owner_evidence (&cycles[c]) == (pass == 0))
+        ranked[out++] = cycles[c];
+  memcpy (cycles, ranked, n_cycles * sizeof (OuroReportCycle));
+  g_free (ranked);
+}
+
 /* After it: @report's cycles have the probable tier's after its garbage
  * cycles (before the live ones), flagged probable, and n_probable counts
  * the tier.  Describes with what is left of the budget. */
@@ -1150,6 +1178,7 @@ build_add_probable (Builder    *builder,
       probable[c].garbage = FALSE;
       probable[c].probable = TRUE;
     }
+  build_rank_probable (probable, n_probable_cycles);
 
   merged = g_new0 (OuroReportCycle, MAX (report->n_cycles + n_probable_cycles, 1));
   memcpy (merged, report->cycles, report->n_garbage_cycles * sizeof (OuroReportCycle));

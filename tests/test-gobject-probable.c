@@ -294,6 +294,42 @@ test_leak_check_holder (void)
   g_ptr_array_unref (leaked);
 }
 
+/* With fail_on_probable, probable garbage fails the check; suppressing
+ * its fingerprint passes it again.  Growth is set aside (a threshold no
+ * run reaches) so that the tier alone decides. */
+static void
+test_leak_check_fail_on_probable (void)
+{
+  g_autoptr(OuroLeakCheck) check = ouro_leak_check_new ();
+  g_autofree char *report = NULL;
+  g_autofree char *fingerprint = NULL;
+  const char *at;
+
+  leaked = g_ptr_array_new ();
+  ouro_leak_check_set_warmup (check, 0);
+  ouro_leak_check_set_growth_threshold (check, 1000.0);
+  g_assert_true (ouro_leak_check_run (check, leak_one_document, NULL, 2, NULL));
+
+  ouro_leak_check_set_fail_on_probable (check, TRUE);
+  g_assert_false (ouro_leak_check_run (check, leak_one_document, NULL, 2, &report));
+  g_assert_nonnull (strstr (report, "LEAKS after 2 measured runs (0 warm-up): 2 probable garbage "
+                                    "cycles\n"));
+  at = strstr (report, "fingerprint: ");
+  g_assert_nonnull (at);
+  fingerprint = g_strndup (at + strlen ("fingerprint: "), 16);
+
+  ouro_leak_check_suppress_cycle (check, fingerprint);
+  g_assert_true (ouro_leak_check_run (check, leak_one_document, NULL, 2, NULL));
+
+  for (guint i = 0; i < leaked->len; i++)
+    {
+      TestPart *part = leaked->pdata[i];
+
+      break_field_cycle ((TestDoc *) g_object_ref (part->document), part);
+    }
+  g_ptr_array_unref (leaked);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -307,5 +343,7 @@ main (int    argc,
   g_test_add_func ("/gobject-probable/scope", test_scope);
   g_test_add_func ("/gobject-probable/scope-misuse", test_scope_misuse);
   g_test_add_func ("/gobject-probable/leak-check-holder", test_leak_check_holder);
+  g_test_add_func ("/gobject-probable/leak-check-fail-on-probable",
+                   test_leak_check_fail_on_probable);
   return g_test_run ();
 }

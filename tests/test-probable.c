@@ -257,6 +257,55 @@ test_accounted_interleaved (void)
   test_node_unref (c);
 }
 
+/* Probable cycles whose evidence says an owner took the reference come
+ * first: the page's cycle (its buffer was created in journal_page_init)
+ * before the Alpha/Beta pair, which would come first by type names. */
+static gpointer ranked_owned;
+
+static void
+rank_explain (gpointer         object,
+              OuroExplanation *explanation,
+              gpointer         user_data)
+{
+  const char *frames[] = { "journal_page_init (page.c:12)", NULL };
+
+  if (object == ranked_owned)
+    ouro_explanation_add_site (explanation, 1, "new", frames);
+}
+
+static void
+test_owner_evidence_first (void)
+{
+  TestNode *alpha, *beta, *page, *buffer;
+  g_autoptr(OuroReport) report = NULL;
+  g_autofree char *text = NULL;
+  gboolean page_first = FALSE;
+
+  setup ();
+  alpha = test_node_new ("Alpha", "alpha");
+  beta = test_node_new ("Beta", "beta");
+  field_link (alpha, beta, "field beta");
+  field_link (beta, alpha, "field alpha");
+  test_node_unref (alpha);
+  test_node_unref (beta);
+  make_page_and_buffer (&page, &buffer);
+  ranked_owned = buffer;
+  ouro_set_explain_func (rank_explain, NULL);
+
+  report = ouro_scan (OURO_SCAN_PROBABLE);
+  g_assert_cmpuint (ouro_report_get_n_probable_cycles (report), ==, 2);
+  for (guint i = 0; i < ouro_report_get_cycle_size (report, 0); i++)
+    page_first |= ouro_report_get_cycle_object (report, 0, i) == (gpointer) page;
+  g_assert_true (page_first);
+  text = ouro_report_to_text (report);
+  g_assert_nonnull (strstr (text, "one was taken in journal_page_init (page.c:12)"));
+  g_assert_true (strstr (text, "JournalPage") < strstr (text, "Alpha"));
+
+  ouro_set_explain_func (NULL, NULL);
+  ranked_owned = NULL;
+  teardown ();
+}
+
 /* A borrowed back-pointer from a child to a parent the test holds: the
  * parent's refcount covers the test's reference, the candidate claims it,
  * and the pair looks probable: the heuristic's known weakness, which is
@@ -331,6 +380,7 @@ main (int argc, char **argv)
   g_test_add_func ("/probable/field-cycle", test_field_cycle);
   g_test_add_func ("/probable/accounted-and-overshoot", test_accounted_and_overshoot);
   g_test_add_func ("/probable/accounted-interleaved", test_accounted_interleaved);
+  g_test_add_func ("/probable/owner-evidence-first", test_owner_evidence_first);
   g_test_add_func ("/probable/borrowed-shows-evidence", test_borrowed_shows_evidence);
   g_test_add_func ("/probable/collect-leaves-probable", test_collect_leaves_probable);
   g_test_add_func ("/probable/without-function", test_without_function);
