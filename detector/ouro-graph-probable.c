@@ -77,14 +77,24 @@ ouro_graph_get_candidates_func (OuroCandidatesFunc *func,
   return *func != NULL;
 }
 
-/* The candidates visited while the graph was built. */
+/* The candidates visited while the graph was built: pointers[i] visited
+ * from node sources[i], for i < n.  Plain arrays, not GArrays: the append
+ * runs for every pointer word of every object read. */
 typedef struct _OuroGraphGathered {
   OuroCandidatesFunc func;
   gpointer           func_data;
-  GArray            *sources;   /* guint32 */
-  GArray            *pointers;  /* gpointer: what the candidates function visited */
+  guint32           *sources;
+  gpointer          *pointers;
+  guint              n;
+  guint              capacity;
   guint32            source;
 } OuroGraphGathered;
+
+/* The last scan's arrays, kept for the next one (scans are serialised by
+ * the registry lock): growing fresh ones costs a page fault per page. */
+static guint32  *probable_spare_sources;
+static gpointer *probable_spare_pointers;
+static guint     probable_spare_capacity;
 
 OuroGraphGathered *
 ouro_graph_gathered_new (void)
@@ -98,17 +108,39 @@ ouro_graph_gathered_new (void)
   gathered = g_new0 (OuroGraphGathered, 1);
   gathered->func = func;
   gathered->func_data = func_data;
-  gathered->sources = g_array_new (FALSE, FALSE, sizeof (guint32));
-  gathered->pointers = g_array_new (FALSE, FALSE, sizeof (gpointer));
+  gathered->sources = g_steal_pointer (&probable_spare_sources);
+  gathered->pointers = g_steal_pointer (&probable_spare_pointers);
+  gathered->capacity = probable_spare_capacity;
+  probable_spare_capacity = 0;
   return gathered;
 }
 
 static void
 probable_gathered_free (OuroGraphGathered *gathered)
 {
-  g_array_unref (gathered->sources);
-  g_array_unref (gathered->pointers);
+  /* The larger arrays stay; the smaller go. */
+  if (gathered->capacity > probable_spare_capacity)
+    {
+      g_free (probable_spare_sources);
+      g_free (probable_spare_pointers);
+      probable_spare_sources = gathered->sources;
+      probable_spare_pointers = gathered->pointers;
+      probable_spare_capacity = gathered->capacity;
+    }
+  else
+    {
+      g_free (gathered->sources);
+      g_free (gathered->pointers);
+    }
   g_free (gathered);
+}
+
+static G_GNUC_NO_INLINE void
+probable_gathered_grow (OuroGraphGathered *gathered)
+{
+  gathered->capacity = MAX (1024, 2 * gathered->capacity);
+  gathered->sources = g_renew (guint32, gathered->sources, gathered->capacity);
+  gathered->pointers = g_renew (gpointer, gathered->pointers, gathered->capacity);
 }
 
 static void
@@ -120,8 +152,11 @@ probable_gather_visit (gpointer    target,
 
   if (target == NULL)
     return;
-  g_array_append_val (gathered->sources, gathered->source);
-  g_array_append_val (gathered->pointers, target);
+  if (G_UNLIKELY (gathered->n == gathered->capacity))
+    probable_gathered_grow (gathered);
+  gathered->sources[gathered->n] = gathered->source;
+  gathered->pointers[gathered->n] = target;
+  gathered->n++;
 }
 
 /* Phase 1, during the build: the object's memory was just read by its
@@ -167,7 +202,6 @@ probable_collect_candidates (const OuroGraph   *graph,
                              GArray            *sources,
                              GArray            *targets)
 {
-  GArray *pointers = gathered->pointers;
   guint32 *scratch_counts = g_new (guint32, MAX (graph->n_nodes, 1));
   OuroGraphCounter counter = {
     (const guint8 *) &graph->nodes[0].object, sizeof (OuroGraphNode),
@@ -175,12 +209,12 @@ probable_collect_candidates (const OuroGraph   *graph,
   };
   guint kept = 0;
 
-  g_array_append_vals (sources, gathered->sources->data, gathered->sources->len);
-  g_array_set_size (targets, pointers->len);
-  for (guint i = 0; i < pointers->len; i += OURO_GRAPH_BATCH)
+  g_array_append_vals (sources, gathered->sources, gathered->n);
+  g_array_set_size (targets, gathered->n);
+  for (guint i = 0; i < gathered->n; i += OURO_GRAPH_BATCH)
     ouro_graph_resolve_batch (ouro_registry_get_unlocked (),
-                              (const gpointer *) (gconstpointer) pointers->data + i,
-                              MIN (OURO_GRAPH_BATCH, pointers->len - i),
+                              (const gpointer *) gathered->pointers + i,
+                              MIN (OURO_GRAPH_BATCH, gathered->n - i),
                               (guint32 *) (gpointer) targets->data + i, &counter);
   g_free (scratch_counts);
 
@@ -239,7 +273,6 @@ probable_mark_reachable (OuroGraph                *view,
 {
   guint32 *candidate_visits = g_new0 (guint32, MAX (graph->n_nodes, 1));
   guint32 *stack = g_new (guint32, MAX (graph->n_nodes, 1));
-  guint8 *is_root = g_new0 (guint8, MAX (graph->n_nodes, 1));
   guint32 depth = 0, n_live = 0;
 
   for (guint32 c = 0; c < candidates->start[graph->n_nodes]; c++)
@@ -253,24 +286,26 @@ probable_mark_reachable (OuroGraph                *view,
                                           | OURO_NODE_CHANGED)))
         {
           view->state[v] |= OURO_NODE_LIVE;
-          is_root[v] = TRUE;
           n_live++;
         }
     }
   g_free (candidate_visits);
 
-  /* Roots first, then swept in node order, as the proven scan does: in a
-   * mostly live graph nearly every edge lands on a node already marked.
-   * Once every node is LIVE no sweep can mark more. */
-  for (guint32 root = 0; root < graph->n_nodes && n_live < graph->n_nodes; root++)
+  /* One sweep in node order.  A node it marks ahead of itself is left for
+   * the sweep to reach; one behind it is walked at once.  In a mostly live
+   * graph nearly every edge lands on a node already marked; in one with
+   * few roots (every outside reference explained by a candidate) the walk
+   * follows memory order instead of jumping through it.  Once every node
+   * is LIVE nothing more can be marked. */
+  for (guint32 sweep = 0; sweep < graph->n_nodes && n_live < graph->n_nodes; sweep++)
     {
-      if (!is_root[root])
+      if (!(view->state[sweep] & OURO_NODE_LIVE))
         continue;
-      stack[depth++] = root;
+      stack[depth++] = sweep;
 
-      /* Invariant: every node on the stack is LIVE; every LIVE node that
-       * is neither on the stack nor an unswept root has all its
-       * successors, by either kind of edge, LIVE. */
+      /* Invariant: every node on the stack is LIVE and at or behind the
+       * sweep; every LIVE node behind the sweep and not on the stack has
+       * all its successors, by either kind of edge, LIVE. */
       while (depth > 0)
         {
           guint32 v = stack[--depth];
@@ -288,13 +323,13 @@ probable_mark_reachable (OuroGraph                *view,
                     continue;
                   view->state[w] |= OURO_NODE_LIVE;
                   n_live++;
-                  stack[depth++] = w;
+                  if (w < sweep)
+                    stack[depth++] = w;
                 }
             }
         }
     }
   g_free (stack);
-  g_free (is_root);
 
   view->n_garbage = 0;
   for (guint32 v = 0; v < graph->n_nodes; v++)

@@ -163,6 +163,29 @@ void        ouro_gobject_fields_init (void);
 /* ---- ouro-gobject-weak-locations.c: GWeakRefs and weak pointers ------- */
 
 void        ouro_gobject_weak_locations_add_fork_lock (void);
+/* A bit per hash of a location that may be in the table: set under the
+ * weak-locations lock, read without it. */
+#define OURO_GOBJECT_WEAK_MAYBE_BITS  16     /* 8 KiB of bits */
+#define OURO_GOBJECT_WEAK_MAYBE_WORDS ((1u << OURO_GOBJECT_WEAK_MAYBE_BITS) / 64)
+extern guint64 ouro_gobject_weak_maybe[OURO_GOBJECT_WEAK_MAYBE_WORDS];
+
+static inline guint
+ouro_gobject_weak_maybe_bit (gconstpointer location)
+{
+  return (guint) (((guint64) (guintptr) location * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+                  >> (64 - OURO_GOBJECT_WEAK_MAYBE_BITS));
+}
+
+/* Whether @location may be a weak location: FALSE means it is not, with
+ * no lock taken (what a scan asks of nearly every word). */
+static inline gboolean
+ouro_gobject_weak_location_maybe (gconstpointer location)
+{
+  guint bit = ouro_gobject_weak_maybe_bit (location);
+
+  return (__atomic_load_n (&ouro_gobject_weak_maybe[bit / 64], __ATOMIC_RELAXED)
+          & (G_GUINT64_CONSTANT (1) << (bit % 64))) != 0;
+}
 /* Whether @location is a GWeakRef or weak pointer the program set to
  * @object (and has not set or cleared since).  Takes the weak-locations
  * lock: callable under the registry lock.  MT safe. */

@@ -240,7 +240,8 @@ fields_visit_candidates (gpointer         object,
       /* The core looks the pointer up among the tracked objects, and
        * ignores it if it is none. */
       if (value == NULL || value == object || ((guintptr) value & (sizeof (gpointer) - 1)) != 0
-          || ouro_gobject_weak_location_holds (address, value))
+          || (ouro_gobject_weak_location_maybe (address)
+              && ouro_gobject_weak_location_holds (address, value)))
         continue;
       visit (value, layout->words[i].label, visit_data);
     }

@@ -42,7 +42,6 @@
 #include "ouro-gobject-records-private.h"
 
 #define WEAK_LOCATIONS_PRUNE_MIN 4096
-#define WEAK_MAYBE_BITS          16     /* 8 KiB of bits */
 
 typedef void (*WeakRefInitFunc)          (GWeakRef *, gpointer);
 typedef void (*WeakRefClearFunc)         (GWeakRef *);
@@ -60,14 +59,10 @@ static pthread_once_t  weak_resolved = PTHREAD_ONCE_INIT;
 static pthread_mutex_t weak_lock = PTHREAD_MUTEX_INITIALIZER;   /* TSan sees it, not a GMutex */
 static GHashTable     *weak_locations;   /* location -> the object it was set to */
 static guint           weak_prune_at = WEAK_LOCATIONS_PRUNE_MIN;
-static guint64         weak_maybe[(1u << WEAK_MAYBE_BITS) / 64];   /* may be a location */
+guint64 ouro_gobject_weak_maybe[OURO_GOBJECT_WEAK_MAYBE_WORDS];
 
-static guint
-weak_maybe_bit (gconstpointer location)
-{
-  return (guint) (((guint64) (guintptr) location * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
-                  >> (64 - WEAK_MAYBE_BITS));
-}
+#define weak_maybe ouro_gobject_weak_maybe
+#define weak_maybe_bit ouro_gobject_weak_maybe_bit
 
 /* Under the lock. */
 static void
@@ -201,13 +196,11 @@ gboolean
 ouro_gobject_weak_location_holds (gconstpointer location,
                                   gconstpointer object)
 {
-  guint bit = weak_maybe_bit (location);
   gboolean weak;
 
   /* Set before the location went into the table: a location the map
    * does not have was not in it when this began. */
-  if ((__atomic_load_n (&weak_maybe[bit / 64], __ATOMIC_RELAXED)
-       & (G_GUINT64_CONSTANT (1) << (bit % 64))) == 0)
+  if (!ouro_gobject_weak_location_maybe (location))
     return FALSE;
   weak_lock_acquire ();
   weak = weak_locations != NULL
