@@ -26,157 +26,29 @@
 
 #include <string.h>
 
-#include "ouro-json-reader-private.h"
+#include "ouro-json-loader-private.h"
 #include "ouro-report-private.h"
 #include "ouro-report.h"
 
 #define LOAD_SCHEMA_VERSION 1
 
-typedef struct {
-  OuroReport *report;
-  GString    *path;     /* JSON path of the value being read: "cycles[2].edges[0]" */
-  GError    **error;
-} Loader;
+/* The loader's document is the report being filled. */
+typedef OuroJsonLoader Loader;
+#define LOADER_REPORT(loader) ((OuroReport *) (loader)->document)
+
+/* The shared readers (ouro-json-loader.c), under this file's short names. */
+#define load_fail          ouro_json_loader_fail
+#define load_enter_key     ouro_json_loader_enter_key
+#define load_enter_index   ouro_json_loader_enter_index
+#define load_leave         ouro_json_loader_leave
+#define load_member        ouro_json_loader_member
+#define load_integer       ouro_json_loader_integer
+#define load_uint          ouro_json_loader_uint
+#define load_boolean       ouro_json_loader_boolean
+#define load_string_value  ouro_json_loader_string_value
+#define load_string        ouro_json_loader_string
 
 G_DEFINE_QUARK (ouro-report-error-quark, ouro_report_error)
-
-/* Sets the loader's error, naming @at's position and the path (with @key
- * appended when not NULL), and returns FALSE. */
-static gboolean G_GNUC_PRINTF (5, 6)
-load_fail (Loader              *loader,
-           const OuroJsonValue *at,
-           const char          *key,
-           gint                 code,
-           const char          *format,
-           ...)
-{
-  va_list args;
-  char *message;
-  gsize saved = loader->path->len;
-
-  if (key != NULL)
-    g_string_append_printf (loader->path, "%s%s", saved > 0 ? "." : "", key);
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (loader->error, OURO_REPORT_ERROR, code, "line %u, column %u: %s%s%s",
-               ouro_json_value_get_line (at), ouro_json_value_get_column (at),
-               loader->path->str, loader->path->len > 0 ? ": " : "", message);
-  g_free (message);
-  g_string_truncate (loader->path, saved);
-  return FALSE;
-}
-
-/* Path helpers: each returns the length to truncate back to. */
-static gsize
-load_enter_key (Loader     *loader,
-                const char *key)
-{
-  gsize saved = loader->path->len;
-
-  g_string_append_printf (loader->path, "%s%s", saved > 0 ? "." : "", key);
-  return saved;
-}
-
-static gsize
-load_enter_index (Loader *loader,
-                  gsize   index)
-{
-  gsize saved = loader->path->len;
-
-  g_string_append_printf (loader->path, "[%" G_GSIZE_FORMAT "]", index);
-  return saved;
-}
-
-static void
-load_leave (Loader *loader,
-            gsize   saved)
-{
-  g_string_truncate (loader->path, saved);
-}
-
-/* After it (when TRUE): *out is member @key of @object, of type @type (or
- * null, when @nullable), or NULL when absent and not @required. */
-static gboolean
-load_member (Loader               *loader,
-             const OuroJsonValue  *object,
-             const char           *key,
-             OuroJsonType          type,
-             gboolean              required,
-             gboolean              nullable,
-             const OuroJsonValue **out)
-{
-  const OuroJsonValue *value = ouro_json_object_lookup (object, key);
-  OuroJsonType found;
-
-  *out = NULL;
-  if (value == NULL)
-    {
-      if (!required)
-        return TRUE;
-      return load_fail (loader, object, NULL, OURO_REPORT_ERROR_INVALID,
-                        "required key \"%s\" is missing", key);
-    }
-  found = ouro_json_value_get_type (value);
-  if (found == OURO_JSON_NULL && nullable)
-    return TRUE;
-  if (found != type)
-    return load_fail (loader, value, key, OURO_REPORT_ERROR_INVALID, "expected %s%s, found %s",
-                      ouro_json_type_describe (type), nullable ? " or null" : "",
-                      ouro_json_type_describe (found));
-  *out = value;
-  return TRUE;
-}
-
-/* After it (when TRUE): *out is member @key, an integer in [0, @max]. */
-static gboolean
-load_integer (Loader              *loader,
-              const OuroJsonValue *object,
-              const char          *key,
-              guint64              max,
-              guint64             *out)
-{
-  const OuroJsonValue *value;
-  gint64 integer;
-
-  if (!load_member (loader, object, key, OURO_JSON_INTEGER, TRUE, FALSE, &value))
-    return FALSE;
-  integer = ouro_json_value_get_integer (value);
-  if (integer < 0 || (guint64) integer > max)
-    return load_fail (loader, value, key, OURO_REPORT_ERROR_INVALID,
-                      "%" G_GINT64_FORMAT " is out of range (0 to %" G_GUINT64_FORMAT ")",
-                      integer, max);
-  *out = (guint64) integer;
-  return TRUE;
-}
-
-static gboolean
-load_uint (Loader              *loader,
-           const OuroJsonValue *object,
-           const char          *key,
-           guint               *out)
-{
-  guint64 value = 0;
-
-  if (!load_integer (loader, object, key, G_MAXUINT, &value))
-    return FALSE;
-  *out = (guint) value;
-  return TRUE;
-}
-
-static gboolean
-load_boolean (Loader              *loader,
-              const OuroJsonValue *object,
-              const char          *key,
-              gboolean            *out)
-{
-  const OuroJsonValue *value;
-
-  if (!load_member (loader, object, key, OURO_JSON_BOOLEAN, TRUE, FALSE, &value))
-    return FALSE;
-  *out = ouro_json_value_get_boolean (value);
-  return TRUE;
-}
 
 /* A key that older reports do not have: *out is FALSE when it is absent. */
 static gboolean
@@ -195,43 +67,6 @@ load_optional_boolean (Loader              *loader,
   return TRUE;
 }
 
-/* After it (when TRUE): *out is the text of string @value, which holds no
- * NUL (@key names it in errors). */
-static gboolean
-load_string_value (Loader              *loader,
-                   const OuroJsonValue *value,
-                   const char          *key,
-                   const char         **out)
-{
-  gsize length;
-  const char *text = ouro_json_value_get_string (value, &length);
-
-  if (strlen (text) != length)
-    return load_fail (loader, value, key, OURO_REPORT_ERROR_INVALID,
-                      "a string with a NUL character (\\u0000) in it");
-  *out = text;
-  return TRUE;
-}
-
-/* After it (when TRUE): *out is member @key, a string (or NULL for null
- * when @nullable). */
-static gboolean
-load_string (Loader              *loader,
-             const OuroJsonValue *object,
-             const char          *key,
-             gboolean             nullable,
-             const char         **out)
-{
-  const OuroJsonValue *value;
-
-  *out = NULL;
-  if (!load_member (loader, object, key, OURO_JSON_STRING, TRUE, nullable, &value))
-    return FALSE;
-  if (value == NULL)
-    return TRUE;
-  return load_string_value (loader, value, key, out);
-}
-
 /* As load_string (), the text kept in the report's strings. */
 static gboolean
 load_report_string (Loader              *loader,
@@ -243,7 +78,7 @@ load_report_string (Loader              *loader,
 
   if (!load_string (loader, object, key, FALSE, &text))
     return FALSE;
-  *out = g_string_chunk_insert_const (loader->report->strings, text);
+  *out = g_string_chunk_insert_const (LOADER_REPORT (loader)->strings, text);
   return TRUE;
 }
 
@@ -654,7 +489,7 @@ static gboolean
 load_cycles (Loader              *loader,
              const OuroJsonValue *root)
 {
-  OuroReport *report = loader->report;
+  OuroReport *report = LOADER_REPORT (loader);
   const OuroJsonValue *cycles;
   guint n_cycles, n_garbage_cycles = 0;
   guint64 n_garbage = 0;
@@ -717,7 +552,7 @@ static gboolean
 load_live_summary (Loader              *loader,
                    const OuroJsonValue *root)
 {
-  OuroReport *report = loader->report;
+  OuroReport *report = LOADER_REPORT (loader);
   const OuroJsonValue *types, *n_own;
   gsize n_types;
 
@@ -773,7 +608,7 @@ static gboolean
 load_report (Loader              *loader,
              const OuroJsonValue *root)
 {
-  OuroReport *report = loader->report;
+  OuroReport *report = LOADER_REPORT (loader);
   const OuroJsonValue *format, *version, *live_summary;
   gboolean all_cycles, summary = FALSE;
   guint n_inconsistent;
@@ -856,6 +691,7 @@ ouro_report_new_from_json (const char  *json,
 {
   GError *parse_error = NULL;
   OuroJson *document;
+  OuroReport *report;
   Loader loader;
   gboolean ok;
 
@@ -871,18 +707,18 @@ ouro_report_new_from_json (const char  *json,
       return NULL;
     }
 
-  loader.report = g_new0 (OuroReport, 1);
-  loader.report->strings = g_string_chunk_new (4096);
-  loader.path = g_string_new (NULL);
-  loader.error = error;
+  report = g_new0 (OuroReport, 1);
+  report->strings = g_string_chunk_new (4096);
+  loader = (Loader) { g_string_new (NULL), error, OURO_REPORT_ERROR, OURO_REPORT_ERROR_INVALID,
+                      report };
   ok = load_report (&loader, ouro_json_get_root (document));
 
   g_string_free (loader.path, TRUE);
   ouro_json_free (document);
   if (!ok)
     {
-      g_clear_pointer (&loader.report, ouro_report_free);
+      ouro_report_free (report);
       return NULL;
     }
-  return loader.report;
+  return report;
 }
