@@ -13,47 +13,12 @@
 
 #include <string.h>
 
+#include "ouro-json-writer-private.h"
 #include "ouro-report-private.h"
 #include "ouro-report.h"
 
 #define JSON_SCHEMA_VERSION 1
 
-
-static void
-json_append_string (GString    *out,
-                    const char *text)
-{
-  char *valid;
-
-  if (text == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-
-  valid = g_utf8_make_valid (text, -1);
-  g_string_append_c (out, '"');
-  for (const char *p = valid; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-
-      switch (c)
-        {
-        case '"':  g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (c < 0x20)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (char) c);
-        }
-    }
-  g_string_append_c (out, '"');
-  g_free (valid);
-}
 
 /* Appends ", \"frames\": [...]" to a site or a holder. */
 static void
@@ -64,7 +29,7 @@ json_append_frames (GString     *out,
   for (guint f = 0; frames[f] != NULL; f++)
     {
       g_string_append (out, f > 0 ? ", " : " ");
-      json_append_string (out, frames[f]);
+      ouro_json_append_string (out, frames[f]);
     }
   g_string_append (out, frames[0] != NULL ? " ]" : "]");
 }
@@ -84,7 +49,7 @@ json_append_references (GString                *out,
       const OuroReportSite *site = &object->sites[i];
 
       g_string_append_printf (out, "%s{ \"count\": %u, \"kind\": ", i > 0 ? ", " : " ", site->count);
-      json_append_string (out, site->kind);
+      ouro_json_append_string (out, site->kind);
       json_append_frames (out, site->frames);
       if (site->program_frame >= 0)
         g_string_append_printf (out, ", \"program_frame\": %d", site->program_frame);
@@ -112,9 +77,9 @@ json_append_holders (GString                *out,
 
       g_string_append_printf (out, "%s{ \"count\": %u, \"holder\": ", i > 0 ? ", " : " ",
                               holder->count);
-      json_append_string (out, holder->holder);
+      ouro_json_append_string (out, holder->holder);
       g_string_append (out, ", \"note\": ");
-      json_append_string (out, holder->note);
+      ouro_json_append_string (out, holder->note);
       json_append_frames (out, holder->frames);
       g_string_append (out, " }");
     }
@@ -129,13 +94,13 @@ json_append_object (GString                *out,
   char address[32];
 
   g_string_append_printf (out, "%s{ \"address\": ", indent);
-  json_append_string (out, ouro_report_object_address (object, address));
+  ouro_json_append_string (out, ouro_report_object_address (object, address));
   g_string_append (out, ", \"type\": ");
-  json_append_string (out, object->type_name);
+  ouro_json_append_string (out, object->type_name);
   g_string_append (out, ", \"class\": ");
-  json_append_string (out, object->class_name);
+  ouro_json_append_string (out, object->class_name);
   g_string_append (out, ", \"description\": ");
-  json_append_string (out, object->description);
+  ouro_json_append_string (out, object->description);
   g_string_append_printf (out, ", \"refcount\": %u, \"explained\": %u",
                           object->refcount, object->explained);
   /* Only when true, so reports without an own-object function read as
@@ -197,7 +162,7 @@ json_append_cycle (GString               *out,
 
           g_string_append_printf (out, "        { \"from\": %u, \"to\": %u, \"label\": ",
                                   edge->from, edge->to);
-          json_append_string (out, edge->label);
+          ouro_json_append_string (out, edge->label);
           g_string_append_printf (out, ", \"weak\": %s", edge->weak ? "true" : "false");
           if (edge->probable)
             {
@@ -206,7 +171,7 @@ json_append_cycle (GString               *out,
               if (edge->taken_in != NULL)
                 {
                   g_string_append (out, ", \"taken_in\": ");
-                  json_append_string (out, edge->taken_in);
+                  ouro_json_append_string (out, edge->taken_in);
                 }
               g_string_append (out, " }");
             }
@@ -243,7 +208,7 @@ json_append_live_summary (GString          *out,
       for (guint i = 0; i < report->n_alive_types; i++)
         {
           g_string_append (out, "    { \"type\": ");
-          json_append_string (out, report->alive_by_type[i].type_name);
+          ouro_json_append_string (out, report->alive_by_type[i].type_name);
           g_string_append_printf (out, ", \"count\": %u%s }%s\n", report->alive_by_type[i].count,
                                   report->alive_by_type[i].own ? ", \"own\": true" : "",
                                   i + 1 < report->n_alive_types ? "," : "");

@@ -10,10 +10,57 @@
 #include "ouro-snapshot.h"
 #include "ouro-snapshot-private.h"
 
+/* Type names are keys by content: a snapshot taken here holds interned
+ * names (a process has few types), one read from JSON holds them in its
+ * own chunk, so that reading untrusted files interns nothing for ever. */
 struct _OuroSnapshot {
-  GHashTable *counts;     /* interned type name -> count */
-  guint       n_tracked;
+  GHashTable   *counts;   /* type name -> count */
+  GHashTable   *sizes;    /* type name -> guint64 * bytes (get_size) */
+  GStringChunk *names;    /* the names of a snapshot read back, or NULL */
+  guint         n_tracked;
 };
+
+/* After it: @snapshot counts @count more objects of @type_name (which
+ * lives as long as @snapshot) and @size more bytes. */
+void
+ouro_snapshot_add_type (OuroSnapshot *snapshot,
+                        const char   *type_name,
+                        guint         count,
+                        guint64       size)
+{
+  guint64 *bytes = g_hash_table_lookup (snapshot->sizes, type_name);
+
+  g_hash_table_insert (snapshot->counts, (gpointer) type_name,
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (snapshot->counts,
+                                                                                type_name))
+                                         + count));
+  if (bytes == NULL)
+    {
+      bytes = g_new0 (guint64, 1);
+      g_hash_table_insert (snapshot->sizes, (gpointer) type_name, bytes);
+    }
+  *bytes += size;
+}
+
+OuroSnapshot *
+ouro_snapshot_new_empty (guint n_tracked)
+{
+  OuroSnapshot *snapshot = g_new0 (OuroSnapshot, 1);
+
+  snapshot->counts = g_hash_table_new (g_str_hash, g_str_equal);
+  snapshot->sizes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  snapshot->n_tracked = n_tracked;
+  return snapshot;
+}
+
+const char *
+ouro_snapshot_keep_name (OuroSnapshot *snapshot,
+                         const char   *type_name)
+{
+  if (snapshot->names == NULL)
+    snapshot->names = g_string_chunk_new (1024);
+  return g_string_chunk_insert_const (snapshot->names, type_name);
+}
 
 /**
  * ouro_snapshot_take:
@@ -24,13 +71,12 @@ struct _OuroSnapshot {
 OuroSnapshot *
 ouro_snapshot_take (void)
 {
-  OuroSnapshot *snapshot = g_new0 (OuroSnapshot, 1);
+  OuroSnapshot *snapshot = ouro_snapshot_new_empty (0);
   OuroRegistry *registry;
   const OuroClass *last_class = NULL;
   const char *last_raw = NULL, *last_type = NULL;
   guint last_count = 0;
-
-  snapshot->counts = g_hash_table_new (NULL, NULL);
+  guint64 last_size = 0;
 
   /* An empty snapshot: it would wait for the scan that called it. */
   if (ouro_registry_refuse_reentry ("ouro_snapshot_take"))
@@ -42,31 +88,31 @@ ouro_snapshot_take (void)
       gpointer object = registry->objects[position];
       const OuroClass *klass;
       const char *raw;
+      guint64 size;
 
       if (object == NULL)
         continue;
       klass = ouro_registry_class_at_unlocked (registry, position);
       raw = ouro_class_get_type_name (klass, object);
+      size = klass->get_size != NULL ? klass->get_size (object) : 0;
       /* Runs of one type are common (a list of rows): count them without
        * touching the table. */
       if (klass == last_class && raw == last_raw)
         {
           last_count++;
+          last_size += size;
           continue;
         }
       if (last_type != NULL)
-        g_hash_table_insert (snapshot->counts, (gpointer) last_type,
-                             GUINT_TO_POINTER (GPOINTER_TO_UINT (
-                               g_hash_table_lookup (snapshot->counts, last_type)) + last_count));
+        ouro_snapshot_add_type (snapshot, last_type, last_count, last_size);
       last_class = klass;
       last_raw = raw;
       last_type = g_intern_string (raw);
       last_count = 1;
+      last_size = size;
     }
   if (last_type != NULL)
-    g_hash_table_insert (snapshot->counts, (gpointer) last_type,
-                         GUINT_TO_POINTER (GPOINTER_TO_UINT (
-                           g_hash_table_lookup (snapshot->counts, last_type)) + last_count));
+    ouro_snapshot_add_type (snapshot, last_type, last_count, last_size);
   snapshot->n_tracked = registry->n_positions - registry->n_dead;
   ouro_registry_unlock_after_scan ();
 
@@ -83,6 +129,9 @@ ouro_snapshot_free (OuroSnapshot *snapshot)
   if (snapshot == NULL)
     return;
   g_hash_table_unref (snapshot->counts);
+  g_hash_table_unref (snapshot->sizes);
+  if (snapshot->names != NULL)
+    g_string_chunk_free (snapshot->names);
   g_free (snapshot);
 }
 
@@ -98,13 +147,53 @@ ouro_snapshot_get_count (OuroSnapshot *snapshot,
 {
   g_return_val_if_fail (snapshot != NULL, 0);
   g_return_val_if_fail (type_name != NULL, 0);
-  return GPOINTER_TO_UINT (g_hash_table_lookup (snapshot->counts, g_intern_string (type_name)));
+  return GPOINTER_TO_UINT (g_hash_table_lookup (snapshot->counts, type_name));
 }
 
 GHashTable *
 ouro_snapshot_get_counts_unlocked (OuroSnapshot *snapshot)
 {
   return snapshot->counts;
+}
+
+/**
+ * ouro_snapshot_get_size:
+ * @type_name: a type name, as get_type_name returns it
+ *
+ * Returns: how many bytes the objects of @type_name took in @snapshot, as
+ *   their class's get_size says (0 for a class without one); for
+ *   GObjects, each instance and private struct
+ */
+guint64
+ouro_snapshot_get_size (OuroSnapshot *snapshot,
+                        const char   *type_name)
+{
+  guint64 *bytes;
+
+  g_return_val_if_fail (snapshot != NULL, 0);
+  g_return_val_if_fail (type_name != NULL, 0);
+  bytes = g_hash_table_lookup (snapshot->sizes, type_name);
+  return bytes != NULL ? *bytes : 0;
+}
+
+/**
+ * ouro_snapshot_get_total_size:
+ *
+ * Returns: how many bytes all the objects in @snapshot took, as
+ *   ouro_snapshot_get_size () counts them
+ */
+guint64
+ouro_snapshot_get_total_size (OuroSnapshot *snapshot)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint64 total = 0;
+
+  g_return_val_if_fail (snapshot != NULL, 0);
+  g_hash_table_iter_init (&iter, snapshot->sizes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    total += *(guint64 *) value;
+  return total;
 }
 
 /**

@@ -572,6 +572,47 @@ test_own_objects_first (void)
   g_ptr_array_unref (library);
 }
 
+/* A snapshot's size of a GObject: its instance struct and every private
+ * struct, its own and its parent's. */
+typedef struct { GObject parent_instance; double a[3]; } SizedParent;
+typedef struct { GObjectClass parent_class; } SizedParentClass;
+typedef struct { char name[40]; } SizedParentPrivate;
+static GType sized_parent_get_type (void);
+G_DEFINE_TYPE_WITH_PRIVATE (SizedParent, sized_parent, G_TYPE_OBJECT)
+static void sized_parent_class_init (SizedParentClass *klass) { }
+static void sized_parent_init (SizedParent *self) { }
+
+typedef struct { SizedParent parent_instance; gpointer b; } SizedChild;
+typedef struct { SizedParentClass parent_class; } SizedChildClass;
+typedef struct { gint64 c[5]; } SizedChildPrivate;
+static GType sized_child_get_type (void);
+G_DEFINE_TYPE_WITH_PRIVATE (SizedChild, sized_child, sized_parent_get_type ())
+static void sized_child_class_init (SizedChildClass *klass) { }
+static void sized_child_init (SizedChild *self) { }
+
+static void
+test_snapshot_sizes (void)
+{
+  GObject *parents[2] = { g_object_new (sized_parent_get_type (), NULL),
+                          g_object_new (sized_parent_get_type (), NULL) };
+  GObject *child = g_object_new (sized_child_get_type (), NULL);
+  g_autoptr(OuroSnapshot) snapshot = ouro_snapshot_take ();
+  gsize parent_size = sizeof (SizedParent) + sizeof (SizedParentPrivate);
+  gsize child_size = sizeof (SizedChild) + sizeof (SizedParentPrivate) + sizeof (SizedChildPrivate);
+
+  /* GLib aligns each private struct: at least the structs, at most 16
+   * bytes more each. */
+  g_assert_cmpuint (ouro_snapshot_get_size (snapshot, "SizedParent"), >=, 2 * parent_size);
+  g_assert_cmpuint (ouro_snapshot_get_size (snapshot, "SizedParent"), <=, 2 * (parent_size + 16));
+  g_assert_cmpuint (ouro_snapshot_get_size (snapshot, "SizedChild"), >=, child_size);
+  g_assert_cmpuint (ouro_snapshot_get_size (snapshot, "SizedChild"), <=, child_size + 32);
+  g_assert_cmpuint (ouro_snapshot_get_count (snapshot, "SizedChild"), ==, 1);
+
+  g_object_unref (parents[0]);
+  g_object_unref (parents[1]);
+  g_object_unref (child);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -584,6 +625,7 @@ main (int    argc,
   OURO_GOBJECT_ADD_FIELD (early_object_get_type (), EarlyObject, peer);
 
   g_test_add_func ("/gobject-tracking/tracks-new-objects", test_tracks_new_objects);
+  g_test_add_func ("/gobject-tracking/snapshot-sizes", test_snapshot_sizes);
   g_test_add_func ("/gobject-tracking/init-is-idempotent", test_init_is_idempotent);
   g_test_add_func ("/gobject-tracking/track-existing", test_track_existing);
   g_test_add_func ("/gobject-tracking/track-misuse", test_track_misuse);

@@ -1,7 +1,81 @@
 /* test-snapshot.c — live counts by type and the growth table between two
  * snapshots: largest growth first, then by name, shrinking types last.
+ * Sizes from the class's get_size; snapshots kept as JSON and read back
+ * (a golden file), and bad snapshot files refused with a GError that
+ * names the problem.
  */
+#include <string.h>
+
 #include "test-node.h"
+
+/* Objects of a class with a size: a type name and a byte count each. */
+typedef struct {
+  const char *type_name;
+  gsize       size;
+} SizedObject;
+
+static guint
+sized_get_refcount (gpointer object)
+{
+  return 1;
+}
+
+static void
+sized_traverse (gpointer      object,
+                OuroVisitFunc visit,
+                gpointer      user_data)
+{
+}
+
+static const char *
+sized_get_type_name (gpointer object)
+{
+  return ((SizedObject *) object)->type_name;
+}
+
+static gsize
+sized_get_size (gpointer object)
+{
+  return ((SizedObject *) object)->size;
+}
+
+static const OuroClass sized_class = {
+  .name = "Sized",
+  .get_refcount = sized_get_refcount,
+  .traverse = sized_traverse,
+  .get_type_name = sized_get_type_name,
+  .get_size = sized_get_size,
+};
+
+/* Tracks @n objects of @type_name, @size bytes each, in @objects. */
+static void
+sized_add (GPtrArray  *objects,
+           const char *type_name,
+           guint       n,
+           gsize       size)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      SizedObject *object = g_new (SizedObject, 1);
+
+      *object = (SizedObject) { type_name, size };
+      ouro_track (object, &sized_class);
+      g_ptr_array_add (objects, object);
+    }
+}
+
+static void
+sized_untrack_free (gpointer object)
+{
+  ouro_untrack (object);
+  g_free (object);
+}
+
+static char *
+golden_path (const char *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "golden", name, NULL);
+}
 
 static void
 test_counts_and_diff (void)
@@ -70,6 +144,104 @@ test_interleaved_types (void)
   g_ptr_array_unref (nodes);
 }
 
+/* Sizes per type; the JSON written, against a golden file, and read back
+ * to the same counts, sizes and bytes. */
+static void
+test_json_round_trip (void)
+{
+  GPtrArray *objects = g_ptr_array_new_with_free_func (sized_untrack_free);
+  g_autoptr(OuroSnapshot) snapshot = NULL;
+  g_autoptr(OuroSnapshot) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *golden = NULL;
+  g_autofree char *path = golden_path ("snapshot.json");
+
+  sized_add (objects, "EditorWindow", 2, 1040);
+  sized_add (objects, "GtkButton", 5, 96);
+  sized_add (objects, "Row \"quoted\"", 1, 0);
+  snapshot = ouro_snapshot_take ();
+  g_assert_cmpuint (ouro_snapshot_get_count (snapshot, "GtkButton"), ==, 5);
+  g_assert_cmpuint (ouro_snapshot_get_size (snapshot, "GtkButton"), ==, 480);
+  g_assert_cmpuint (ouro_snapshot_get_size (snapshot, "Nothing"), ==, 0);
+  g_assert_cmpuint (ouro_snapshot_get_total_size (snapshot), ==, 2080 + 480);
+
+  json = ouro_snapshot_to_json (snapshot);
+  if (g_getenv ("OURO_UPDATE_GOLDEN") != NULL)
+    g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  g_assert_true (g_file_get_contents (path, &golden, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (json, ==, golden);
+
+  loaded = ouro_snapshot_new_from_json (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ouro_snapshot_get_n_tracked (loaded), ==, 8);
+  g_assert_cmpuint (ouro_snapshot_get_count (loaded, "EditorWindow"), ==, 2);
+  g_assert_cmpuint (ouro_snapshot_get_size (loaded, "EditorWindow"), ==, 2080);
+  g_assert_cmpuint (ouro_snapshot_get_count (loaded, "Row \"quoted\""), ==, 1);
+  again = ouro_snapshot_to_json (loaded);
+  g_assert_cmpstr (again, ==, json);
+
+  g_ptr_array_unref (objects);
+}
+
+/* Each bad file: refused, with the error code and the words that say why. */
+static void
+test_json_refused (void)
+{
+  static const struct {
+    const char *json;
+    gint        code;
+    const char *message;
+  } cases[] = {
+    { "{", OURO_SNAPSHOT_ERROR_SYNTAX, "line 1" },
+    { "[]", OURO_SNAPSHOT_ERROR_FORMAT, "not an Ouro snapshot" },
+    { "{\"format\": \"ouro-report\", \"version\": 1}", OURO_SNAPSHOT_ERROR_FORMAT,
+      "\"format\" is not \"ouro-snapshot\"" },
+    { "{\"format\": \"ouro-snapshot\\u0000\", \"version\": 1}", OURO_SNAPSHOT_ERROR_FORMAT,
+      "not an Ouro snapshot" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 2}", OURO_SNAPSHOT_ERROR_VERSION,
+      "version 2: this library reads version 1" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"size\": 0, \"types\": []}",
+      OURO_SNAPSHOT_ERROR_INVALID, "required key \"n_tracked\" is missing" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": -1, \"size\": 0, "
+      "\"types\": []}", OURO_SNAPSHOT_ERROR_INVALID, "n_tracked: -1 is out of range" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 1, \"size\": 0, "
+      "\"types\": [{\"type\": \"A\", \"count\": \"1\", \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "types[0].count: expected an integer, found a string" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 0, \"size\": 0, "
+      "\"types\": [{\"type\": \"A\", \"count\": 0, \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "types[0].count: a type is listed when it has objects" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 2, \"size\": 0, "
+      "\"types\": [{\"type\": \"A\", \"count\": 1, \"size\": 0}, "
+      "{\"type\": \"A\", \"count\": 1, \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "types[1].type: \"A\" is listed twice" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 3, \"size\": 0, "
+      "\"types\": [{\"type\": \"A\", \"count\": 1, \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "n_tracked: 3, but the types' counts add up to 1" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 1, \"size\": 5, "
+      "\"types\": [{\"type\": \"A\", \"count\": 1, \"size\": 4}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "size: 5, but the types' sizes add up to 4" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 1, \"size\": 0, "
+      "\"types\": [{\"type\": \"\", \"count\": 1, \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "types[0].type: a type has a name" },
+    { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 1, \"size\": 0, "
+      "\"types\": [7]}", OURO_SNAPSHOT_ERROR_INVALID, "types[0]: expected an object, found an integer" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OuroSnapshot) snapshot = ouro_snapshot_new_from_json (cases[i].json, -1, &error);
+
+      g_assert_null (snapshot);
+      g_assert_error (error, OURO_SNAPSHOT_ERROR, cases[i].code);
+      if (strstr (error->message, cases[i].message) == NULL)
+        g_error ("case %u: \"%s\" does not say \"%s\"", i, error->message, cases[i].message);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -78,6 +250,8 @@ main (int    argc,
 
   g_test_add_func ("/snapshot/counts-and-diff", test_counts_and_diff);
   g_test_add_func ("/snapshot/interleaved-types", test_interleaved_types);
+  g_test_add_func ("/snapshot/json-round-trip", test_json_round_trip);
+  g_test_add_func ("/snapshot/json-refused", test_json_refused);
 
   return g_test_run ();
 }

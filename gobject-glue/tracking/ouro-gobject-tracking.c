@@ -359,13 +359,36 @@ gobject_can_clear (gpointer object)
   return !ouro_gobject_gtk_widget_has_parent (object);
 }
 
+/* A type's instance size plus its private areas' (its own and its
+ * ancestors'), which GLib lays out before the instance: the bytes one
+ * object of it takes.  Cached per type; called by snapshots, under the
+ * registry lock, which serialises the cache. */
+static OuroGObjectTypeCacheEntry gobject_size_cache[OURO_GOBJECT_TYPE_CACHE_SIZE];
+
 static gsize
 gobject_get_size (gpointer object)
 {
-  GTypeQuery query;
+  GType type = G_OBJECT_TYPE (object);
+  OuroGObjectTypeCacheEntry *entry = &gobject_size_cache[ouro_gobject_type_cache_slot (type)];
 
-  g_type_query (G_OBJECT_TYPE (object), &query);
-  return query.instance_size;
+  if (entry->type != type)
+    {
+      GTypeQuery query;
+      gpointer private_area;
+
+      g_type_query (type, &query);
+      /* The most derived type's private area is the lowest: every private
+       * area lies between it and the instance.  (The deprecated call, not
+       * g_type_class_get_instance_private_offset (), which is fatal for a
+       * type without private data.) */
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      private_area = g_type_instance_get_private ((GTypeInstance *) object, type);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      entry->value = query.instance_size + (guint32) ((const char *) object
+                                                      - (const char *) private_area);
+      entry->type = type;
+    }
+  return entry->value;
 }
 
 /* The scan calls it for each visited target it found untracked: every
