@@ -43,6 +43,17 @@ OuroSnapshot *ouro_snapshot_new_from_json (const char  *json,
                                            gssize       length,
                                            GError     **error);
 
+/* What grew, by type, with counts and sizes (ouro-snapshot-compare.c):
+ * tracemalloc's compare_to (), what `ouro diff` prints. */
+OURO_AVAILABLE_IN_ALL
+char         *ouro_snapshot_compare_to_text (OuroSnapshot *before,
+                                             OuroSnapshot *after,
+                                             guint         limit);
+OURO_AVAILABLE_IN_ALL
+char         *ouro_snapshot_compare_to_json (OuroSnapshot *before,
+                                             OuroSnapshot *after,
+                                             guint         limit);
+
 /**
  * OURO_SNAPSHOT_ERROR:
  *

@@ -9,7 +9,8 @@
  *   2. on success the accessors must agree with each other (the counts
  *      add up to n_tracked, the sizes to the total), and the JSON it
  *      writes must load again and write the same bytes;
- *   3. compared with an empty snapshot both ways, the text must come.
+ *   3. compared with an empty snapshot both ways (the growth table, the
+ *      comparison as text and as JSON, limited and not), text must come.
  * A broken promise aborts (g_error), as do GLib criticals and warnings.
  */
 #include <string.h>
@@ -51,10 +52,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   empty = ouro_snapshot_new_from_json ("{\"format\": \"ouro-snapshot\", \"version\": 1, "
                                        "\"n_tracked\": 0, \"size\": 0, \"types\": []}", -1, NULL);
-  text = ouro_snapshot_diff_to_text (empty, snapshot);
-  g_free (text);
-  text = ouro_snapshot_diff_to_text (snapshot, empty);
-  g_free (text);
+  for (guint way = 0; way < 2; way++)
+    {
+      OuroSnapshot *before = way == 0 ? empty : snapshot;
+      OuroSnapshot *after = way == 0 ? snapshot : empty;
+
+      text = ouro_snapshot_diff_to_text (before, after);
+      g_free (text);
+      text = ouro_snapshot_compare_to_text (before, after, way);
+      g_free (text);
+      text = ouro_snapshot_compare_to_json (before, after, 1 - way);
+      g_free (text);
+    }
 
   ouro_snapshot_free (empty);
   ouro_snapshot_free (again);

@@ -475,6 +475,99 @@ test_signal_without_main_loop (void)
   check_signal_report ("busy");
 }
 
+/* ---- snapshots on SIGUSR2, and ouro diff ------------------------------- */
+
+/* Reads lines from @out until one is @expected. */
+static void
+read_until (GDataInputStream *out,
+            const char       *expected)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      if (g_str_equal (line, expected))
+        return;
+    }
+}
+
+/* A program keeps 10 more objects on each SIGHUP: a snapshot before, one
+ * after, one at exit, and `ouro diff` of the first two names what grew. */
+static void
+test_snapshots_and_diff (void)
+{
+  g_autofree char *app = app_path ("glib-app");
+  g_autofree char *dir = g_dir_make_tmp ("ouro-run-XXXXXX", NULL);
+  g_autofree char *pattern = g_build_filename (dir, "snap.%n.json", NULL);
+  g_autofree char *first = g_build_filename (dir, "snap.1.json", NULL);
+  g_autofree char *second = g_build_filename (dir, "snap.2.json", NULL);
+  g_autofree char *at_exit = g_build_filename (dir, "snap.exit.json", NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  RunResult result;
+
+  g_subprocess_launcher_unsetenv (launcher, "OURO_OPTIONS");
+  g_subprocess_launcher_set_child_setup (launcher, run_default_fatal_signals, NULL, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *[]) {
+                                            tool (), "run", "--report=none",
+                                            "--snapshot=exit+signal", "--snapshot-output",
+                                            pattern, "--", app, "grow", NULL }, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  read_until (out, "ready");
+
+  g_subprocess_send_signal (process, SIGUSR2);
+  g_assert_true (wait_for_file (first, 30));
+  g_subprocess_send_signal (process, SIGHUP);
+  read_until (out, "grew");
+  g_subprocess_send_signal (process, SIGHUP);
+  read_until (out, "grew");
+  g_subprocess_send_signal (process, SIGUSR2);
+  g_assert_true (wait_for_file (second, 30));
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (at_exit, G_FILE_TEST_EXISTS));
+
+  run_command ((const char *[]) { tool (), "diff", first, second, NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (g_str_has_prefix (result.out, "ouro diff: "));
+  g_assert_nonnull (strstr (result.out, "grew:\n  AppChild: count=20 (+20), size="));
+  run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "diff", "--format=json", "--limit=1", second, first,
+                                  NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "{ \"type\": \"AppChild\", \"count\": 0, "
+                                        "\"count_diff\": -20,"));
+  run_result_clear (&result);
+
+  /* Usage errors, and a file that is not a snapshot. */
+  run_command ((const char *[]) { tool (), "diff", first, NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 2);
+  run_result_clear (&result);
+  run_command ((const char *[]) { tool (), "diff", "--by=site", first, second, NULL }, NULL,
+               &result);
+  g_assert_cmpint (result.status, ==, 2);
+  g_assert_nonnull (strstr (result.err, "--by=site: expected type"));
+  run_result_clear (&result);
+  run_command ((const char *[]) { tool (), "diff", first, app, NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 1);
+  g_assert_nonnull (strstr (result.err, "ouro diff: "));
+  run_result_clear (&result);
+
+  g_unlink (first);
+  g_unlink (second);
+  g_unlink (at_exit);
+  g_rmdir (dir);
+}
+
 /* ---- SIGINT and SIGTERM ------------------------------------------------ */
 
 static guint
@@ -822,6 +915,7 @@ main (int    argc,
   g_test_add_func ("/run/cycle-exit-code", test_cycle_exit_code);
   g_test_add_func ("/run/clean-program", test_clean_program);
   g_test_add_func ("/run/field-cycle", test_field_cycle);
+  g_test_add_func ("/run/snapshots-and-diff", test_snapshots_and_diff);
   g_test_add_func ("/run/json-and-report-command", test_json_and_report_command);
   g_test_add_func ("/run/report-rejects-bad-json", test_report_rejects_bad_json);
   g_test_add_func ("/run/options-environment", test_options_environment);

@@ -186,6 +186,53 @@ test_json_round_trip (void)
   g_ptr_array_unref (objects);
 }
 
+/* compare_to: what grew first, by bytes then by objects, then what shrank;
+ * unchanged types left out; --limit cuts the list. */
+static void
+test_compare (void)
+{
+  GPtrArray *objects = g_ptr_array_new_with_free_func (sized_untrack_free);
+  GPtrArray *more = g_ptr_array_new_with_free_func (sized_untrack_free);
+  g_autoptr(OuroSnapshot) before = NULL;
+  g_autoptr(OuroSnapshot) after = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *limited = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *same = NULL;
+
+  sized_add (objects, "Kept", 3, 100);
+  sized_add (more, "Gone", 2, 512);
+  before = ouro_snapshot_take ();
+  g_ptr_array_set_size (more, 0);
+  sized_add (objects, "EditorWindow", 20, 1040);
+  sized_add (objects, "Marker", 4, 0);
+  sized_add (objects, "Small", 1, 8);
+  after = ouro_snapshot_take ();
+
+  text = ouro_snapshot_compare_to_text (before, after, 0);
+  g_assert_cmpstr (text, ==,
+                   "ouro diff: 5 -> 28 objects (+23), 1.3 KiB -> 20.6 KiB (+19.3 KiB)\n"
+                   "grew:\n"
+                   "  EditorWindow: count=20 (+20), size=20.3 KiB (+20.3 KiB)\n"
+                   "  Small: count=1 (+1), size=8 B (+8 B)\n"
+                   "  Marker: count=4 (+4), size=0 B (+0 B)\n"
+                   "shrank:\n"
+                   "  Gone: count=0 (-2), size=0 B (-1.0 KiB)\n");
+  limited = ouro_snapshot_compare_to_text (before, after, 1);
+  g_assert_true (g_str_has_suffix (limited, "(+20.3 KiB)\n... and 3 more changed types (--limit)\n"));
+  json = ouro_snapshot_compare_to_json (before, after, 2);
+  g_assert_nonnull (strstr (json, "\"n_omitted\": 2,"));
+  g_assert_nonnull (strstr (json, "{ \"type\": \"EditorWindow\", \"count\": 20, \"count_diff\": 20, "
+                                  "\"size\": 20800, \"size_diff\": 20800 },\n"
+                                  "    { \"type\": \"Small\""));
+  same = ouro_snapshot_compare_to_text (after, after, 0);
+  g_assert_cmpstr (same, ==, "ouro diff: 28 -> 28 objects (+0), 20.6 KiB -> 20.6 KiB (+0 B)\n"
+                             "no type changed\n");
+
+  g_ptr_array_unref (more);
+  g_ptr_array_unref (objects);
+}
+
 /* Each bad file: refused, with the error code and the words that say why. */
 static void
 test_json_refused (void)
@@ -252,6 +299,7 @@ main (int    argc,
   g_test_add_func ("/snapshot/interleaved-types", test_interleaved_types);
   g_test_add_func ("/snapshot/json-round-trip", test_json_round_trip);
   g_test_add_func ("/snapshot/json-refused", test_json_refused);
+  g_test_add_func ("/snapshot/compare", test_compare);
 
   return g_test_run ();
 }

@@ -32,6 +32,8 @@ typedef enum {
 
 typedef struct {
   OuroOptionsReport report;          /* default: exit and signal */
+  OuroOptionsReport snapshot;        /* when snapshots are written; default: signal (SIGUSR2) */
+  char             *snapshot_output; /* default: "ouro-snapshot.%p.%n.json" */
   OuroOptionsFormat format;          /* default: text */
   char             *output;          /* NULL: stderr */
   guint             backtrace;       /* frames per reference site; default 1 */
@@ -59,7 +61,10 @@ void     ouro_options_clear (OuroOptions *options);
  * (a path; "%p" is replaced by the process id), backtrace (1..64), ledger,
  * all-cycles, summary, children (yes | no | 1 | 0 | true | false),
  * error-exitcode (0..255), error-on (garbage | probable: what
- * error-exitcode counts), fields (program | all | none). */
+ * error-exitcode counts), fields (program | all | none), snapshot (as
+ * report: when snapshots are written, SIGUSR2 being the signal),
+ * snapshot-output (a path; "%p" the process id, "%n" the snapshot's
+ * number, "exit" for the one at exit). */
 gboolean ouro_options_parse (OuroOptions *options,
                              const char  *text,
                              GPtrArray   *warnings);

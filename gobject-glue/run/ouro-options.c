@@ -62,21 +62,50 @@ options_parse_uint (const char *value,
   return TRUE;
 }
 
+/* exit | signal | exit+signal | none, for report and snapshot. */
+static gboolean
+options_parse_when (const char         *value,
+                    OuroOptionsReport  *out,
+                    char              **problem)
+{
+  if (g_str_equal (value, "exit"))
+    *out = OURO_OPTIONS_REPORT_EXIT;
+  else if (g_str_equal (value, "signal"))
+    *out = OURO_OPTIONS_REPORT_SIGNAL;
+  else if (g_str_equal (value, "exit+signal") || g_str_equal (value, "signal+exit"))
+    *out = OURO_OPTIONS_REPORT_EXIT | OURO_OPTIONS_REPORT_SIGNAL;
+  else if (g_str_equal (value, "none"))
+    *out = 0;
+  else
+    return (*problem = g_strdup ("expected exit, signal, exit+signal or none")), FALSE;
+  return TRUE;
+}
+
 static gboolean
 options_set_report (OuroOptions *options,
                     const char  *value,
                     char       **problem)
 {
-  if (g_str_equal (value, "exit"))
-    options->report = OURO_OPTIONS_REPORT_EXIT;
-  else if (g_str_equal (value, "signal"))
-    options->report = OURO_OPTIONS_REPORT_SIGNAL;
-  else if (g_str_equal (value, "exit+signal") || g_str_equal (value, "signal+exit"))
-    options->report = OURO_OPTIONS_REPORT_EXIT | OURO_OPTIONS_REPORT_SIGNAL;
-  else if (g_str_equal (value, "none"))
-    options->report = 0;
-  else
-    return (*problem = g_strdup ("expected exit, signal, exit+signal or none")), FALSE;
+  return options_parse_when (value, &options->report, problem);
+}
+
+static gboolean
+options_set_snapshot (OuroOptions *options,
+                      const char  *value,
+                      char       **problem)
+{
+  return options_parse_when (value, &options->snapshot, problem);
+}
+
+static gboolean
+options_set_snapshot_output (OuroOptions *options,
+                             const char  *value,
+                             char       **problem)
+{
+  if (*value == '\0')
+    return (*problem = g_strdup ("expected a file name")), FALSE;
+  g_free (options->snapshot_output);
+  options->snapshot_output = g_strdup (value);
   return TRUE;
 }
 
@@ -189,13 +218,15 @@ static const struct {
   { "error-exitcode", options_set_error_exitcode },
   { "error-on",       options_set_error_on },
   { "fields",         options_set_fields },
+  { "snapshot",       options_set_snapshot },
+  { "snapshot-output", options_set_snapshot_output },
 };
 
 const char *
 ouro_options_known_keys (void)
 {
   return "report, format, output, backtrace, ledger, all-cycles, summary, "
-         "children, error-exitcode, error-on, fields";
+         "children, error-exitcode, error-on, fields, snapshot, snapshot-output";
 }
 
 void
@@ -208,12 +239,15 @@ ouro_options_init (OuroOptions *options)
   options->ledger = TRUE;
   options->summary = TRUE;
   options->fields = OURO_OPTIONS_FIELDS_PROGRAM;
+  options->snapshot = OURO_OPTIONS_REPORT_SIGNAL;
+  options->snapshot_output = g_strdup ("ouro-snapshot.%p.%n.json");
 }
 
 void
 ouro_options_clear (OuroOptions *options)
 {
   g_clear_pointer (&options->output, g_free);
+  g_clear_pointer (&options->snapshot_output, g_free);
 }
 
 static gboolean

@@ -1,16 +1,20 @@
 /* ouro-preload.c — the module `ouro run` preloads into an unmodified
  * program: tracking from the first GObject, reports at exit, on SIGUSR1,
- * and before SIGINT or SIGTERM kills the program.
+ * and before SIGINT or SIGTERM kills the program; snapshots of the live
+ * objects on SIGUSR2 (and at exit with snapshot=exit).
  *
  * MT safe.  What runs where:
  *  - the constructor runs before main, single-threaded: it reads
  *    OURO_OPTIONS, takes the module out of LD_PRELOAD (so child processes
  *    run untouched unless children=yes), starts tracking and the reference
  *    ledger, and starts the signal helper thread;
- *  - the signal handlers (SIGUSR1 for report=signal; SIGINT and SIGTERM for
- *    the exit report, when the program started with their default action)
- *    only write the signal's number to a pipe (async-signal-safe: no scan,
- *    no allocation, no lock in the handler);
+ *  - the signal handlers (SIGUSR1 for report=signal, SIGUSR2 for
+ *    snapshot=signal; SIGINT and SIGTERM for the exit report, when the
+ *    program started with their default action) only write the signal's
+ *    number to a pipe (async-signal-safe: no scan, no allocation, no lock
+ *    in the handler);
+ *  - the helper thread writes a snapshot itself: it reads the registry
+ *    only (type names and sizes), no GTK state;
  *  - the helper thread reads that pipe and asks the program's main loop
  *    (the default GMainContext) for the report, with a high-priority idle
  *    source, so the scan runs where GTK state is consistent.  When no main
@@ -70,24 +74,30 @@ static pid_t       preload_pid;   /* the process the module was loaded into */
 
 /* ---- writing a report -------------------------------------------------- */
 
+/* The file @pattern names for output @number (0: the one at exit): "%p"
+ * is the process id, "%n" the number ("exit" for 0); without "%n", a
+ * number above 0 is appended (".2"). */
 static char *
 preload_expand_output (const char *pattern,
                        guint       number)
 {
   g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  g_autofree char *n = number > 0 ? g_strdup_printf ("%u", number) : g_strdup ("exit");
   GString *path = g_string_new (NULL);
+  gboolean numbered = FALSE;
 
   for (const char *p = pattern; *p != '\0'; p++)
     {
-      if (p[0] == '%' && p[1] == 'p')
+      if (p[0] == '%' && (p[1] == 'p' || p[1] == 'n'))
         {
-          g_string_append (path, pid);
+          g_string_append (path, p[1] == 'p' ? pid : n);
+          numbered |= p[1] == 'n';
           p++;
         }
       else
         g_string_append_c (path, *p);
     }
-  if (number > 0)
+  if (number > 0 && !numbered)
     g_string_append_printf (path, ".%u", number);
   return g_string_free (path, FALSE);
 }
@@ -229,6 +239,35 @@ preload_report (guint number,
   return n_garbage;
 }
 
+/* ---- snapshots --------------------------------------------------------- */
+
+static gint preload_n_snapshots;
+
+/* After it: a snapshot of the live objects, numbered @number (0: the one
+ * at exit), is written as JSON where snapshot-output says, and a line on
+ * stderr says where.  Any thread: a snapshot runs no application code. */
+static void
+preload_write_snapshot (guint number)
+{
+  g_autoptr(OuroSnapshot) snapshot = ouro_snapshot_take ();
+  g_autofree char *json = ouro_snapshot_to_json (snapshot);
+  g_autofree char *path = preload_expand_output (preload_options.snapshot_output, number);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (!g_file_set_contents (path, json, -1, &error))
+    message = g_strdup_printf ("==%d== ouro: cannot write the snapshot: %s\n", (int) getpid (),
+                               error->message);
+  else if (number > 0)
+    message = g_strdup_printf ("==%d== ouro: snapshot %u (SIGUSR2), %u objects: %s\n",
+                               (int) getpid (), number, ouro_snapshot_get_n_tracked (snapshot),
+                               path);
+  else
+    message = g_strdup_printf ("==%d== ouro: snapshot at exit, %u objects: %s\n",
+                               (int) getpid (), ouro_snapshot_get_n_tracked (snapshot), path);
+  preload_write_stderr (message);
+}
+
 /* ---- the exit report --------------------------------------------------- */
 
 /* After it: the exit report has been written, by this call or an earlier
@@ -251,6 +290,8 @@ preload_write_exit_report (int signum)
   if (!preload_exit_reported)
     {
       preload_exit_reported = TRUE;
+      if (preload_options.snapshot & OURO_OPTIONS_REPORT_EXIT)
+        preload_write_snapshot (0);
       if (preload_options.report & OURO_OPTIONS_REPORT_EXIT)
         n_garbage = preload_report (0, signum);
     }
@@ -447,9 +488,9 @@ preload_on_signal (int signum)
   int saved_errno = errno;
   char byte = (char) signum;
 
-  /* Only async-signal-safe calls here.  For SIGUSR1, a full pipe already
-   * has a request pending: dropping this one loses nothing. */
-  if (signum == SIGUSR1)
+  /* Only async-signal-safe calls here.  For SIGUSR1 and SIGUSR2, a full
+   * pipe already has a request pending: dropping this one loses nothing. */
+  if (signum == SIGUSR1 || signum == SIGUSR2)
     {
       if (write (preload_pipe[1], &byte, 1) < 0)
         { /* nothing to do */ }
@@ -468,7 +509,7 @@ preload_signal_thread (void *data)
   for (;;)
     {
       char bytes[64];
-      gboolean usr1 = FALSE;
+      gboolean usr1 = FALSE, usr2 = FALSE;
       int fatal = 0;
       ssize_t n = read (preload_pipe[0], bytes, sizeof bytes);
 
@@ -480,10 +521,16 @@ preload_signal_thread (void *data)
         {
           if (bytes[i] == SIGUSR1)
             usr1 = TRUE;
+          else if (bytes[i] == SIGUSR2)
+            usr2 = TRUE;
           else if (fatal == 0)
             fatal = bytes[i];
         }
-      /* Signals that arrived together make one report. */
+      /* Signals that arrived together make one report, one snapshot.  A
+       * snapshot reads the registry only: this thread takes it, with no
+       * need for the main loop. */
+      if (usr2)
+        preload_write_snapshot ((guint) g_atomic_int_add (&preload_n_snapshots, 1) + 1);
       if (usr1)
         preload_serve_signal (SIGUSR1);
       if (fatal != 0)
@@ -497,15 +544,15 @@ preload_signal_thread (void *data)
 }
 
 /* After it: the signals the options ask for write to the pipe the helper
- * thread reads: SIGUSR1 for report=signal, SIGINT and SIGTERM for
- * report=exit.  A fatal signal is taken only when it had its default
+ * thread reads: SIGUSR1 for report=signal, SIGUSR2 for snapshot=signal,
+ * SIGINT and SIGTERM for report=exit.  A fatal signal is taken only when it had its default
  * action: a program started with SIGINT ignored (by nohup, or in the
  * background) keeps ignoring it.  A program that installs its own handler
  * later replaces ours, and its exit runs the atexit report. */
 static void
 preload_start_signal_helper (void)
 {
-  int signals[1 + G_N_ELEMENTS (preload_fatal_signals)];
+  int signals[2 + G_N_ELEMENTS (preload_fatal_signals)];
   guint n_signals = 0;
   struct sigaction action;
   sigset_t all, previous;
@@ -514,6 +561,8 @@ preload_start_signal_helper (void)
 
   if (preload_options.report & OURO_OPTIONS_REPORT_SIGNAL)
     signals[n_signals++] = SIGUSR1;
+  if (preload_options.snapshot & OURO_OPTIONS_REPORT_SIGNAL)
+    signals[n_signals++] = SIGUSR2;
   if (preload_options.report & OURO_OPTIONS_REPORT_EXIT)
     for (gsize i = 0; i < G_N_ELEMENTS (preload_fatal_signals); i++)
       {

@@ -30,7 +30,8 @@ static const char tool_overview[] =
   "Usage:\n"
   "  ouro run [OPTION…] [--] PROGRAM [ARGUMENT…]\n"
   "  ouro report FILE.json [--format text|json|dot|svg] [--output FILE]\n"
-  "  ouro --help | ouro run --help | ouro report --help | ouro --version\n"
+  "  ouro diff OLD.json NEW.json [--limit N] [--format text|json] [--output FILE]\n"
+  "  ouro --help | ouro run --help | ouro report --help | ouro diff --help | ouro --version\n"
   "\n"
   "Ouro finds the reference cycles that leak GObjects: objects that hold each\n"
   "other (a signal handler whose data is g_object_ref (self), a qdata entry, a\n"
@@ -127,6 +128,8 @@ tool_run (int    argc,
   g_autofree char *report = NULL;
   g_autofree char *fields = NULL;
   g_autofree char *error_on = NULL;
+  g_autofree char *snapshot = NULL;
+  g_autofree char *snapshot_output = NULL;
   int backtrace = 0;
   int error_exitcode = -1;
   gboolean all_cycles = FALSE, no_ledger = FALSE, no_summary = FALSE, children = FALSE;
@@ -149,6 +152,12 @@ tool_run (int    argc,
     { "fields", 0, 0, G_OPTION_ARG_STRING, &fields,
       "Whose pointer fields to read for probable cycles: program (default: the types "
       "the program registers), all, or none", "WHOSE" },
+    { "snapshot", 0, 0, G_OPTION_ARG_STRING, &snapshot,
+      "When to write a snapshot of the live objects (for ouro diff): signal (default: on "
+      "SIGUSR2), exit, exit+signal or none", "WHEN" },
+    { "snapshot-output", 0, 0, G_OPTION_ARG_FILENAME, &snapshot_output,
+      "Where snapshots go (default ouro-snapshot.%p.%n.json: %p the process id, %n the "
+      "snapshot's number, exit for the one at exit)", "FILE" },
     { "report", 'r', 0, G_OPTION_ARG_STRING, &report,
       "When to report: exit+signal (default), exit, signal or none", "WHEN" },
     { "no-ledger", 0, 0, G_OPTION_ARG_NONE, &no_ledger,
@@ -180,15 +189,16 @@ tool_run (int    argc,
   g_option_context_set_description (context,
     "Options can also be given with OURO_OPTIONS=key=value,… (keys: report, format,\n"
     "output, backtrace, ledger, all-cycles, summary, children, error-exitcode,\n"
-    "error-on, fields); the command line wins.  Plain LD_PRELOAD=…/libouro-preload.so\n"
-    "works the same way.\n"
+    "error-on, fields, snapshot, snapshot-output); the command line wins.  Plain\n"
+    "LD_PRELOAD=…/libouro-preload.so works the same way.\n"
     "\n"
     "Examples:\n"
     "  ouro run -- ./my-app\n"
     "  ouro run --error-exitcode=3 -- ./my-leak-test\n"
     "  ouro run --fields=none -- ./my-app   # proven garbage only, no pointer fields read\n"
     "  ouro run --format json --output report-%p.json -- gtk4-demo\n"
-    "  kill -USR1 $(pidof my-app)          # a report while it runs\n");
+    "  kill -USR1 $(pidof my-app)          # a report while it runs\n"
+    "  kill -USR2 $(pidof my-app)          # a snapshot; two of them: ouro diff OLD NEW\n");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -220,6 +230,8 @@ tool_run (int    argc,
       { error_exitcode >= 0, "error-exitcode", exitcode_text },
       { error_on != NULL,    "error-on",       error_on },
       { fields != NULL,      "fields",         fields },
+      { snapshot != NULL,    "snapshot",       snapshot },
+      { snapshot_output != NULL, "snapshot-output", snapshot_output },
       { all_cycles,          "all-cycles",     "yes" },
       { no_ledger,           "ledger",         "no" },
       { no_summary,          "summary",        "no" },
@@ -261,6 +273,67 @@ tool_run (int    argc,
   execvp (program[0], program);
   g_printerr ("ouro run: cannot run %s: %s\n", program[0], g_strerror (errno));
   return TOOL_EXIT_CANNOT_RUN;
+}
+
+/* ---- reading and writing files ---------------------------------------- */
+
+/* The contents of @path ("-": standard input), never NULL on success (an
+ * empty file is ""), and its length; NULL after saying why, as
+ * @command. */
+static char *
+tool_read_input (const char *command,
+                 const char *path,
+                 gsize      *length)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  if (g_str_equal (path, "-"))
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      g_autoptr(GOutputStream) buffer = g_memory_output_stream_new_resizable ();
+
+      if (g_output_stream_splice (buffer, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL,
+                                  &error) < 0)
+        {
+          g_printerr ("%s: standard input: %s\n", command, error->message);
+          return NULL;
+        }
+      *length = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (buffer));
+      contents = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (buffer));
+    }
+  else if (!g_file_get_contents (path, &contents, length, &error))
+    {
+      g_printerr ("%s: %s\n", command, error->message);
+      return NULL;
+    }
+  return contents != NULL ? contents : g_strdup ("");
+}
+
+/* Writes @text to @output (NULL: standard output).  Returns FALSE after
+ * saying why, as @command. */
+static gboolean
+tool_write_output (const char *command,
+                   const char *text,
+                   const char *output)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (output == NULL)
+    {
+      fputs (text, stdout);
+      if (fflush (stdout) != 0)
+        {
+          g_printerr ("%s: writing: %s\n", command, g_strerror (errno));
+          return FALSE;
+        }
+    }
+  else if (!g_file_set_contents (output, text, -1, &error))
+    {
+      g_printerr ("%s: %s\n", command, error->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- ouro report ------------------------------------------------------- */
@@ -342,27 +415,11 @@ tool_report (int    argc,
       return TOOL_EXIT_USAGE;
     }
 
-  if (g_str_equal (argv[1], "-"))
-    {
-      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
-      g_autoptr(GOutputStream) buffer = g_memory_output_stream_new_resizable ();
+  json = tool_read_input ("ouro report", argv[1], &length);
+  if (json == NULL)
+    return TOOL_EXIT_FAILURE;
 
-      if (g_output_stream_splice (buffer, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL,
-                                  &error) < 0)
-        {
-          g_printerr ("ouro report: standard input: %s\n", error->message);
-          return TOOL_EXIT_FAILURE;
-        }
-      length = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (buffer));
-      json = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (buffer));
-    }
-  else if (!g_file_get_contents (argv[1], &json, &length, &error))
-    {
-      g_printerr ("ouro report: %s\n", error->message);
-      return TOOL_EXIT_FAILURE;
-    }
-
-  report = ouro_report_new_from_json (json != NULL ? json : "", (gssize) length, &error);
+  report = ouro_report_new_from_json (json, (gssize) length, &error);
   if (report == NULL)
     {
       g_printerr ("ouro report: %s: %s\n", argv[1], error->message);
@@ -384,21 +441,94 @@ tool_report (int    argc,
         }
     }
 
-  if (output == NULL)
+  return tool_write_output ("ouro report", result, output) ? 0 : TOOL_EXIT_FAILURE;
+}
+
+/* ---- ouro diff --------------------------------------------------------- */
+
+static OuroSnapshot *
+tool_load_snapshot (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  OuroSnapshot *snapshot;
+  gsize length;
+
+  json = tool_read_input ("ouro diff", path, &length);
+  if (json == NULL)
+    return NULL;
+  snapshot = ouro_snapshot_new_from_json (json, (gssize) length, &error);
+  if (snapshot == NULL)
+    g_printerr ("ouro diff: %s: %s\n", path, error->message);
+  return snapshot;
+}
+
+static int
+tool_diff (int    argc,
+           char **argv)
+{
+  g_autofree char *by = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *output = NULL;
+  int limit = 0;
+  GOptionEntry entries[] = {
+    { "by", 0, 0, G_OPTION_ARG_STRING, &by,
+      "Group by type (the default; snapshots record no creation sites yet)", "type" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
+      "List at most N types (default: every type that changed)", "N" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "text (default) or json", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      "Write to FILE instead of stdout", "FILE" },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("OLD.json NEW.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OuroSnapshot) before = NULL;
+  g_autoptr(OuroSnapshot) after = NULL;
+  g_autofree char *result = NULL;
+
+  g_option_context_set_summary (context,
+    "Compares two snapshots of the live objects (ouro_snapshot_to_json ()): what\n"
+    "grew and what shrank between them, by type, with counts and sizes, largest\n"
+    "growth first, as Python's tracemalloc compare_to () does:\n"
+    "  EditorWindow: count=20 (+20), size=20.3 KiB (+20.3 KiB)\n"
+    "Either file may be - for standard input.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
     {
-      fputs (result, stdout);
-      if (fflush (stdout) != 0)
-        {
-          g_printerr ("ouro report: writing: %s\n", g_strerror (errno));
-          return TOOL_EXIT_FAILURE;
-        }
+      g_printerr ("ouro diff: %s (see ouro diff --help)\n", error->message);
+      return TOOL_EXIT_USAGE;
     }
-  else if (!g_file_set_contents (output, result, -1, &error))
+  if (argc != 3)
     {
-      g_printerr ("ouro report: %s\n", error->message);
-      return TOOL_EXIT_FAILURE;
+      g_printerr ("ouro diff: expected OLD.json and NEW.json (see ouro diff --help)\n");
+      return TOOL_EXIT_USAGE;
     }
-  return 0;
+  if (by != NULL && !g_str_equal (by, "type"))
+    {
+      g_printerr ("ouro diff: --by=%s: expected type (snapshots record no creation sites yet)\n",
+                  by);
+      return TOOL_EXIT_USAGE;
+    }
+  if (format != NULL && !g_str_equal (format, "text") && !g_str_equal (format, "json"))
+    {
+      g_printerr ("ouro diff: --format=%s: expected text or json\n", format);
+      return TOOL_EXIT_USAGE;
+    }
+  if (limit < 0)
+    {
+      g_printerr ("ouro diff: --limit=%d: expected 0 (all) or more\n", limit);
+      return TOOL_EXIT_USAGE;
+    }
+
+  before = tool_load_snapshot (argv[1]);
+  after = before != NULL ? tool_load_snapshot (argv[2]) : NULL;
+  if (after == NULL)
+    return TOOL_EXIT_FAILURE;
+  result = format != NULL && g_str_equal (format, "json")
+           ? ouro_snapshot_compare_to_json (before, after, (guint) limit)
+           : ouro_snapshot_compare_to_text (before, after, (guint) limit);
+  return tool_write_output ("ouro diff", result, output) ? 0 : TOOL_EXIT_FAILURE;
 }
 
 int
@@ -433,6 +563,9 @@ main (int    argc,
     return tool_run (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "report"))
     return tool_report (argc - 1, argv + 1);
-  g_printerr ("ouro: unknown command '%s' (commands: run, report; see ouro --help)\n", argv[1]);
+  if (g_str_equal (argv[1], "diff"))
+    return tool_diff (argc - 1, argv + 1);
+  g_printerr ("ouro: unknown command '%s' (commands: run, report, diff; see ouro --help)\n",
+              argv[1]);
   return TOOL_EXIT_USAGE;
 }

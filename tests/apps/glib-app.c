@@ -26,6 +26,9 @@
  *   child   runs `sh -c 'echo "LD_PRELOAD=$LD_PRELOAD"'` and exits 0
  *   source-leak  an owner adds a 250 ms timeout holding itself (never
  *           removed; no cycle: the report must name the source) and exits 0
+ *   grow    prints "ready", runs a main loop until SIGTERM (or 60 s); on
+ *           each SIGHUP keeps 10 more AppChild in a static array, a cache
+ *           that never empties, and prints "grew"
  *   field-cycle  the owner's child keeps a reference to its owner in a
  *           plain struct field, never dropped: a cycle only memory shows
  *           (probable garbage, "field back"), and exits 0
@@ -153,6 +156,19 @@ wait_ready (GMainLoop *loop)
     }
 }
 
+/* grow: a cache that only ever grows. */
+static GPtrArray *app_cache;
+
+static gboolean
+grow_cache (gpointer data)
+{
+  for (guint i = 0; i < 10; i++)
+    g_ptr_array_add (app_cache, g_object_new (APP_TYPE_CHILD, NULL));
+  printf ("grew\n");
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
+
 AppOwner *app_stashed;   /* global: a store the compiler must keep */
 
 /* Not inlined, as a function in another file would not be: the ledger
@@ -261,6 +277,16 @@ main (int    argc,
       app_owner_start_polling (owner);
       g_object_unref (owner);
     }
+  else if (strcmp (mode, "grow") == 0)
+    {
+      GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+
+      app_cache = g_ptr_array_new ();
+      g_unix_signal_add (SIGHUP, grow_cache, NULL);
+      g_unix_signal_add (SIGTERM, quit_loop, loop);
+      wait_ready (loop);
+      g_main_loop_unref (loop);
+    }
   else if (strcmp (mode, "field-cycle") == 0)
     {
       AppOwner *owner = app_owner_new_clean ();
@@ -284,7 +310,7 @@ main (int    argc,
   else
     {
       fprintf (stderr, "usage: glib-app cycle|clean|status|loop|busy|killable-loop|"
-                       "killable-busy|fork-kill|stash|source-leak|field-cycle|child\n");
+                       "killable-busy|fork-kill|stash|source-leak|grow|field-cycle|child\n");
       return 2;
     }
   return 0;
