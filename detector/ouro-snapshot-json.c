@@ -8,7 +8,8 @@
  * The schema is docs/snapshot-json.md.  Types are written sorted by name,
  * so one snapshot always gives the same bytes.  The reader is as strict as
  * the report's (ouro-report-load.c): every required key and its type, no
- * type twice, counts that add up to n_tracked and sizes to "size"; a
+ * type twice, counts that add up to n_tracked and sizes to "size", sites
+ * only of listed types and within their totals; a
  * snapshot this library wrote always loads, and loads to what it was.
  * Unknown keys are ignored.
  */
@@ -31,6 +32,46 @@ snapshot_compare_names (gconstpointer a,
                         gconstpointer b)
 {
   return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static gint
+snapshot_compare_sites (gconstpointer a,
+                        gconstpointer b)
+{
+  const OuroSnapshotSite *sa = *(const OuroSnapshotSite * const *) a;
+  const OuroSnapshotSite *sb = *(const OuroSnapshotSite * const *) b;
+  int by_type = strcmp (sa->type_name, sb->type_name);
+
+  return by_type != 0 ? by_type : strcmp (sa->site, sb->site);
+}
+
+/* Appends ",\n  \"sites\": [...]", sorted by type, then site. */
+static void
+snapshot_append_sites (GString      *out,
+                       OuroSnapshot *snapshot)
+{
+  GPtrArray *sites = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer site;
+
+  g_hash_table_iter_init (&iter, ouro_snapshot_get_sites_unlocked (snapshot));
+  while (g_hash_table_iter_next (&iter, &site, NULL))
+    g_ptr_array_add (sites, site);
+  g_ptr_array_sort (sites, snapshot_compare_sites);
+  g_string_append (out, ",\n  \"sites\": [");
+  for (guint i = 0; i < sites->len; i++)
+    {
+      const OuroSnapshotSite *entry = sites->pdata[i];
+
+      g_string_append (out, i == 0 ? "\n    { \"type\": " : ",\n    { \"type\": ");
+      ouro_json_append_string (out, entry->type_name);
+      g_string_append (out, ", \"site\": ");
+      ouro_json_append_string (out, entry->site);
+      g_string_append_printf (out, ", \"count\": %u, \"size\": %" G_GUINT64_FORMAT " }",
+                              entry->count, entry->size);
+    }
+  g_string_append (out, "\n  ]");
+  g_ptr_array_unref (sites);
 }
 
 /**
@@ -81,8 +122,11 @@ ouro_snapshot_to_json (OuroSnapshot *snapshot)
                               GPOINTER_TO_UINT (g_hash_table_lookup (counts, name)),
                               ouro_snapshot_get_size (snapshot, name));
     }
-  g_string_append (out, names->len > 0 ? "\n  ]\n}\n" : "]\n}\n");
+  g_string_append (out, names->len > 0 ? "\n  ]" : "]");
   g_ptr_array_unref (names);
+  if (ouro_snapshot_has_sites (snapshot))
+    snapshot_append_sites (out, snapshot);
+  g_string_append (out, "\n}\n");
   return g_string_free (out, FALSE);
 }
 
@@ -139,6 +183,98 @@ snapshot_string_is (const OuroJsonValue *value,
   return length == strlen (text) && memcmp (string, text, length) == 0;
 }
 
+/* After it (when TRUE): @snapshot holds the site @value describes, whose
+ * type it already lists; @site_totals (type name -> guint64[2]) adds its
+ * count and size to its type's. */
+static gboolean
+snapshot_load_site (OuroJsonLoader      *loader,
+                    const OuroJsonValue *value,
+                    GHashTable          *site_totals)
+{
+  OuroSnapshot *snapshot = loader->document;
+  const char *name, *site;
+  guint count;
+  guint64 size, *totals;
+
+  if (ouro_json_value_get_type (value) != OURO_JSON_OBJECT)
+    return ouro_json_loader_fail (loader, value, NULL, OURO_SNAPSHOT_ERROR_INVALID,
+                                  "expected %s, found %s",
+                                  ouro_json_type_describe (OURO_JSON_OBJECT),
+                                  ouro_json_type_describe (ouro_json_value_get_type (value)));
+  if (!ouro_json_loader_string (loader, value, "type", FALSE, &name)
+      || !ouro_json_loader_string (loader, value, "site", FALSE, &site)
+      || !ouro_json_loader_uint (loader, value, "count", &count)
+      || !ouro_json_loader_integer (loader, value, "size", SNAPSHOT_MAX_SIZE, &size))
+    return FALSE;
+  if (ouro_snapshot_get_count (snapshot, name) == 0)
+    return ouro_json_loader_fail (loader, ouro_json_object_lookup (value, "type"), "type",
+                                  OURO_SNAPSHOT_ERROR_INVALID,
+                                  "\"%s\" is not among the snapshot's types", name);
+  if (*site == '\0')
+    return ouro_json_loader_fail (loader, ouro_json_object_lookup (value, "site"), "site",
+                                  OURO_SNAPSHOT_ERROR_INVALID, "a site has a name");
+  if (count == 0)
+    return ouro_json_loader_fail (loader, ouro_json_object_lookup (value, "count"), "count",
+                                  OURO_SNAPSHOT_ERROR_INVALID,
+                                  "a site is listed when it has objects (1 or more)");
+  if (ouro_snapshot_lookup_site (snapshot, name, site) != NULL)
+    return ouro_json_loader_fail (loader, ouro_json_object_lookup (value, "site"), "site",
+                                  OURO_SNAPSHOT_ERROR_INVALID,
+                                  "\"%s\" is listed twice for \"%s\"", site, name);
+
+  name = ouro_snapshot_keep_name (snapshot, name);
+  totals = g_hash_table_lookup (site_totals, name);
+  if (totals == NULL)
+    {
+      totals = g_new0 (guint64, 2);
+      g_hash_table_insert (site_totals, (gpointer) name, totals);
+    }
+  totals[0] += count;
+  totals[1] += size;
+  if (totals[0] > ouro_snapshot_get_count (snapshot, name))
+    return ouro_json_loader_fail (loader, ouro_json_object_lookup (value, "count"), "count",
+                                  OURO_SNAPSHOT_ERROR_INVALID,
+                                  "the sites of \"%s\" count more objects than the type (%u)",
+                                  name, ouro_snapshot_get_count (snapshot, name));
+  if (totals[1] > ouro_snapshot_get_size (snapshot, name))
+    return ouro_json_loader_fail (loader, ouro_json_object_lookup (value, "size"), "size",
+                                  OURO_SNAPSHOT_ERROR_INVALID,
+                                  "the sites of \"%s\" count more bytes than the type (%"
+                                  G_GUINT64_FORMAT ")", name,
+                                  ouro_snapshot_get_size (snapshot, name));
+  ouro_snapshot_add_site (snapshot, name, ouro_snapshot_keep_name (snapshot, site), count, size);
+  return TRUE;
+}
+
+/* After it (when TRUE): @snapshot holds the sites "sites" lists, when
+ * there is the key. */
+static gboolean
+snapshot_load_sites (OuroJsonLoader      *loader,
+                     const OuroJsonValue *root)
+{
+  const OuroJsonValue *sites;
+  GHashTable *site_totals;
+  gboolean ok = TRUE;
+  gsize saved;
+
+  if (!ouro_json_loader_member (loader, root, "sites", OURO_JSON_ARRAY, FALSE, FALSE, &sites))
+    return FALSE;
+  if (sites == NULL)
+    return TRUE;
+  site_totals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  saved = ouro_json_loader_enter_key (loader, "sites");
+  for (gsize i = 0; ok && i < ouro_json_array_get_length (sites); i++)
+    {
+      gsize at = ouro_json_loader_enter_index (loader, i);
+
+      ok = snapshot_load_site (loader, ouro_json_array_get (sites, i), site_totals);
+      ouro_json_loader_leave (loader, at);
+    }
+  ouro_json_loader_leave (loader, saved);
+  g_hash_table_unref (site_totals);
+  return ok;
+}
+
 static gboolean
 snapshot_load (OuroJsonLoader      *loader,
                const OuroJsonValue *root)
@@ -193,7 +329,7 @@ snapshot_load (OuroJsonLoader      *loader,
                                   OURO_SNAPSHOT_ERROR_INVALID,
                                   "%" G_GUINT64_FORMAT ", but the types' sizes add up to %"
                                   G_GUINT64_FORMAT, size, total_size);
-  return TRUE;
+  return snapshot_load_sites (loader, root);
 }
 
 /**

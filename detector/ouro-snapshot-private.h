@@ -23,4 +23,26 @@ void          ouro_snapshot_add_type           (OuroSnapshot *snapshot,
                                                 guint         count,
                                                 guint64       size);
 
+/* Objects of one type created at one site, and their bytes. */
+typedef struct {
+  const char *type_name;   /* lives as long as the snapshot */
+  const char *site;        /* the same */
+  guint       count;
+  guint64     size;
+} OuroSnapshotSite;
+
+/* The snapshot's sites: OuroSnapshotSite * -> itself. */
+GHashTable   *ouro_snapshot_get_sites_unlocked (OuroSnapshot *snapshot);
+/* After it: @snapshot counts @count more objects of @type_name made at
+ * @site (both living as long as @snapshot), and @size more bytes. */
+void          ouro_snapshot_add_site           (OuroSnapshot *snapshot,
+                                                const char   *type_name,
+                                                const char   *site,
+                                                guint         count,
+                                                guint64       size);
+/* The objects of @type_name made at @site, or NULL. */
+const OuroSnapshotSite *ouro_snapshot_lookup_site (OuroSnapshot *snapshot,
+                                                   const char   *type_name,
+                                                   const char   *site);
+
 G_END_DECLS

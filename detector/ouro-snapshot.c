@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <string.h>
+
 #include "ouro-registry-private.h"
 #include "ouro-snapshot.h"
 #include "ouro-snapshot-private.h"
@@ -16,9 +19,88 @@
 struct _OuroSnapshot {
   GHashTable   *counts;   /* type name -> count */
   GHashTable   *sizes;    /* type name -> guint64 * bytes (get_size) */
+  GHashTable   *sites;    /* OuroSnapshotSite * (type, site) -> itself, with its totals */
   GStringChunk *names;    /* the names of a snapshot read back, or NULL */
   guint         n_tracked;
 };
+
+/* The site function (ouro_set_site_func ()), under its own lock. */
+static pthread_mutex_t snapshot_site_lock = PTHREAD_MUTEX_INITIALIZER;
+static OuroSiteFunc    snapshot_site_func;
+static gpointer        snapshot_site_data;
+
+/**
+ * ouro_set_site_func:
+ * @func: (nullable): the site function, or %NULL to unset it
+ * @user_data: passed to @func
+ *
+ * Sets the process's site function: what snapshots ask of every object
+ * for where it was created, so that they count objects per type and per
+ * creation site too.  MT safe; takes effect from the next snapshot.
+ */
+void
+ouro_set_site_func (OuroSiteFunc func,
+                    gpointer     user_data)
+{
+  pthread_mutex_lock (&snapshot_site_lock);
+  snapshot_site_func = func;
+  snapshot_site_data = func != NULL ? user_data : NULL;
+  pthread_mutex_unlock (&snapshot_site_lock);
+}
+
+static guint
+snapshot_site_hash (gconstpointer key)
+{
+  const OuroSnapshotSite *site = key;
+
+  return g_str_hash (site->type_name) * 31 + g_str_hash (site->site);
+}
+
+static gboolean
+snapshot_site_equal (gconstpointer a,
+                     gconstpointer b)
+{
+  const OuroSnapshotSite *sa = a, *sb = b;
+
+  return strcmp (sa->type_name, sb->type_name) == 0 && strcmp (sa->site, sb->site) == 0;
+}
+
+void
+ouro_snapshot_add_site (OuroSnapshot *snapshot,
+                        const char   *type_name,
+                        const char   *site,
+                        guint         count,
+                        guint64       size)
+{
+  OuroSnapshotSite key = { type_name, site, 0, 0 };
+  OuroSnapshotSite *entry = g_hash_table_lookup (snapshot->sites, &key);
+
+  if (entry == NULL)
+    {
+      entry = g_new0 (OuroSnapshotSite, 1);
+      entry->type_name = type_name;
+      entry->site = site;
+      g_hash_table_add (snapshot->sites, entry);
+    }
+  entry->count += count;
+  entry->size += size;
+}
+
+const OuroSnapshotSite *
+ouro_snapshot_lookup_site (OuroSnapshot *snapshot,
+                           const char   *type_name,
+                           const char   *site)
+{
+  OuroSnapshotSite key = { type_name, site, 0, 0 };
+
+  return g_hash_table_lookup (snapshot->sites, &key);
+}
+
+GHashTable *
+ouro_snapshot_get_sites_unlocked (OuroSnapshot *snapshot)
+{
+  return snapshot->sites;
+}
 
 /* After it: @snapshot counts @count more objects of @type_name (which
  * lives as long as @snapshot) and @size more bytes. */
@@ -49,6 +131,7 @@ ouro_snapshot_new_empty (guint n_tracked)
 
   snapshot->counts = g_hash_table_new (g_str_hash, g_str_equal);
   snapshot->sizes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  snapshot->sites = g_hash_table_new_full (snapshot_site_hash, snapshot_site_equal, g_free, NULL);
   snapshot->n_tracked = n_tracked;
   return snapshot;
 }
@@ -77,17 +160,24 @@ ouro_snapshot_take (void)
   const char *last_raw = NULL, *last_type = NULL;
   guint last_count = 0;
   guint64 last_size = 0;
+  OuroSiteFunc site_func;
+  gpointer site_data;
 
   /* An empty snapshot: it would wait for the scan that called it. */
   if (ouro_registry_refuse_reentry ("ouro_snapshot_take"))
     return snapshot;
+  pthread_mutex_lock (&snapshot_site_lock);
+  site_func = snapshot_site_func;
+  site_data = snapshot_site_data;
+  pthread_mutex_unlock (&snapshot_site_lock);
+
   ouro_registry_lock_for_scan ();
   registry = ouro_registry_get_unlocked ();
   for (guint32 position = 0; position < registry->n_positions; position++)
     {
       gpointer object = registry->objects[position];
       const OuroClass *klass;
-      const char *raw;
+      const char *raw, *site;
       guint64 size;
 
       if (object == NULL)
@@ -95,6 +185,8 @@ ouro_snapshot_take (void)
       klass = ouro_registry_class_at_unlocked (registry, position);
       raw = ouro_class_get_type_name (klass, object);
       size = klass->get_size != NULL ? klass->get_size (object) : 0;
+      if (site_func != NULL && (site = site_func (object, klass, site_data)) != NULL)
+        ouro_snapshot_add_site (snapshot, g_intern_string (raw), site, 1, size);
       /* Runs of one type are common (a list of rows): count them without
        * touching the table. */
       if (klass == last_class && raw == last_raw)
@@ -130,6 +222,7 @@ ouro_snapshot_free (OuroSnapshot *snapshot)
     return;
   g_hash_table_unref (snapshot->counts);
   g_hash_table_unref (snapshot->sizes);
+  g_hash_table_unref (snapshot->sites);
   if (snapshot->names != NULL)
     g_string_chunk_free (snapshot->names);
   g_free (snapshot);
@@ -174,6 +267,40 @@ ouro_snapshot_get_size (OuroSnapshot *snapshot,
   g_return_val_if_fail (type_name != NULL, 0);
   bytes = g_hash_table_lookup (snapshot->sizes, type_name);
   return bytes != NULL ? *bytes : 0;
+}
+
+/**
+ * ouro_snapshot_get_site_count:
+ * @type_name: a type name
+ * @site: a creation site, as the site function gave it
+ *
+ * Returns: how many objects of @type_name created at @site @snapshot
+ *   counted (0 when it has no sites)
+ */
+guint
+ouro_snapshot_get_site_count (OuroSnapshot *snapshot,
+                              const char   *type_name,
+                              const char   *site)
+{
+  const OuroSnapshotSite *entry;
+
+  g_return_val_if_fail (snapshot != NULL, 0);
+  g_return_val_if_fail (type_name != NULL && site != NULL, 0);
+  entry = ouro_snapshot_lookup_site (snapshot, type_name, site);
+  return entry != NULL ? entry->count : 0;
+}
+
+/**
+ * ouro_snapshot_has_sites:
+ *
+ * Returns: whether @snapshot counted objects by creation site (a site
+ *   function was set, and gave a site for at least one object)
+ */
+gboolean
+ouro_snapshot_has_sites (OuroSnapshot *snapshot)
+{
+  g_return_val_if_fail (snapshot != NULL, FALSE);
+  return g_hash_table_size (snapshot->sites) > 0;
 }
 
 /**

@@ -10,7 +10,8 @@
  *      add up to n_tracked, the sizes to the total), and the JSON it
  *      writes must load again and write the same bytes;
  *   3. compared with an empty snapshot both ways (the growth table, the
- *      comparison as text and as JSON, limited and not), text must come.
+ *      comparison by type and by site as text and as JSON, limited and
+ *      not), text must come.
  * A broken promise aborts (g_error), as do GLib criticals and warnings.
  */
 #include <string.h>
@@ -59,10 +60,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
       text = ouro_snapshot_diff_to_text (before, after);
       g_free (text);
-      text = ouro_snapshot_compare_to_text (before, after, way);
-      g_free (text);
-      text = ouro_snapshot_compare_to_json (before, after, 1 - way);
-      g_free (text);
+      for (OuroSnapshotGroup by = OURO_SNAPSHOT_BY_TYPE; by <= OURO_SNAPSHOT_BY_SITE; by++)
+        {
+          text = ouro_snapshot_compare_to_text (before, after, by, way);
+          g_free (text);
+          text = ouro_snapshot_compare_to_json (before, after, by, 1 - way);
+          g_free (text);
+        }
     }
 
   ouro_snapshot_free (empty);

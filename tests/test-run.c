@@ -552,10 +552,15 @@ test_snapshots_and_diff (void)
   run_command ((const char *[]) { tool (), "diff", first, NULL }, NULL, &result);
   g_assert_cmpint (result.status, ==, 2);
   run_result_clear (&result);
-  run_command ((const char *[]) { tool (), "diff", "--by=site", first, second, NULL }, NULL,
+  run_command ((const char *[]) { tool (), "diff", "--by=line", first, second, NULL }, NULL,
                &result);
   g_assert_cmpint (result.status, ==, 2);
-  g_assert_nonnull (strstr (result.err, "--by=site: expected type"));
+  g_assert_nonnull (strstr (result.err, "--by=line: expected type or site"));
+  run_result_clear (&result);
+  run_command ((const char *[]) { tool (), "diff", "--by=site", first, second, NULL }, NULL,
+               &result);
+  g_assert_cmpint (result.status, ==, 1);
+  g_assert_nonnull (strstr (result.err, "neither snapshot records creation sites"));
   run_result_clear (&result);
   run_command ((const char *[]) { tool (), "diff", first, app, NULL }, NULL, &result);
   g_assert_cmpint (result.status, ==, 1);

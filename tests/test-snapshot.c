@@ -209,7 +209,7 @@ test_compare (void)
   sized_add (objects, "Small", 1, 8);
   after = ouro_snapshot_take ();
 
-  text = ouro_snapshot_compare_to_text (before, after, 0);
+  text = ouro_snapshot_compare_to_text (before, after, OURO_SNAPSHOT_BY_TYPE, 0);
   g_assert_cmpstr (text, ==,
                    "ouro diff: 5 -> 28 objects (+23), 1.3 KiB -> 20.6 KiB (+19.3 KiB)\n"
                    "grew:\n"
@@ -218,18 +218,113 @@ test_compare (void)
                    "  Marker: count=4 (+4), size=0 B (+0 B)\n"
                    "shrank:\n"
                    "  Gone: count=0 (-2), size=0 B (-1.0 KiB)\n");
-  limited = ouro_snapshot_compare_to_text (before, after, 1);
+  limited = ouro_snapshot_compare_to_text (before, after, OURO_SNAPSHOT_BY_TYPE, 1);
   g_assert_true (g_str_has_suffix (limited, "(+20.3 KiB)\n... and 3 more changed types (--limit)\n"));
-  json = ouro_snapshot_compare_to_json (before, after, 2);
+  json = ouro_snapshot_compare_to_json (before, after, OURO_SNAPSHOT_BY_TYPE, 2);
   g_assert_nonnull (strstr (json, "\"n_omitted\": 2,"));
   g_assert_nonnull (strstr (json, "{ \"type\": \"EditorWindow\", \"count\": 20, \"count_diff\": 20, "
                                   "\"size\": 20800, \"size_diff\": 20800 },\n"
                                   "    { \"type\": \"Small\""));
-  same = ouro_snapshot_compare_to_text (after, after, 0);
+  same = ouro_snapshot_compare_to_text (after, after, OURO_SNAPSHOT_BY_TYPE, 0);
   g_assert_cmpstr (same, ==, "ouro diff: 28 -> 28 objects (+0), 20.6 KiB -> 20.6 KiB (+0 B)\n"
                              "no type changed\n");
 
   g_ptr_array_unref (more);
+  g_ptr_array_unref (objects);
+}
+
+/* A site function: every SizedObject made by sized_add_at () carries its
+ * site in the slot after its size. */
+typedef struct {
+  SizedObject base;
+  const char *site;
+} SitedObject;
+
+static const char *
+sited_site (gpointer         object,
+            const OuroClass *klass,
+            gpointer         user_data)
+{
+  g_assert_true (user_data == &sized_class);
+  return klass == &sized_class ? ((SitedObject *) object)->site : NULL;
+}
+
+static void
+sized_add_at (GPtrArray  *objects,
+              const char *type_name,
+              const char *site,
+              guint       n,
+              gsize       size)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      SitedObject *object = g_new (SitedObject, 1);
+
+      *object = (SitedObject) { { type_name, size }, site };
+      ouro_track (object, &sized_class);
+      g_ptr_array_add (objects, object);
+    }
+}
+
+/* By creation site: counted per (type, site), kept in JSON and read back,
+ * compared with a row per site and one for the objects without a site. */
+static void
+test_sites (void)
+{
+  GPtrArray *objects = g_ptr_array_new_with_free_func (sized_untrack_free);
+  g_autoptr(OuroSnapshot) before = NULL;
+  g_autoptr(OuroSnapshot) after = NULL;
+  g_autoptr(OuroSnapshot) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *golden = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *by_type = NULL;
+  g_autofree char *path = golden_path ("snapshot-sites.json");
+  const char *open_window = g_intern_static_string ("open_window (app.c:42)");
+  const char *load_rows = g_intern_static_string ("load_rows (rows.c:7)");
+
+  ouro_set_site_func (sited_site, (gpointer) &sized_class);
+  sized_add_at (objects, "EditorWindow", open_window, 1, 1040);
+  sized_add_at (objects, "Row", load_rows, 2, 64);
+  before = ouro_snapshot_take ();
+  g_assert_true (ouro_snapshot_has_sites (before));
+  sized_add_at (objects, "EditorWindow", open_window, 20, 1040);
+  sized_add_at (objects, "Row", load_rows, 1, 64);
+  sized_add_at (objects, "Row", NULL, 3, 64);
+  after = ouro_snapshot_take ();
+  ouro_set_site_func (NULL, NULL);
+  g_assert_cmpuint (ouro_snapshot_get_site_count (after, "EditorWindow", open_window), ==, 21);
+  g_assert_cmpuint (ouro_snapshot_get_site_count (after, "Row", load_rows), ==, 3);
+  g_assert_cmpuint (ouro_snapshot_get_count (after, "Row"), ==, 6);
+
+  json = ouro_snapshot_to_json (after);
+  if (g_getenv ("OURO_UPDATE_GOLDEN") != NULL)
+    g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  g_assert_true (g_file_get_contents (path, &golden, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (json, ==, golden);
+  loaded = ouro_snapshot_new_from_json (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ouro_snapshot_get_site_count (loaded, "Row", "load_rows (rows.c:7)"), ==, 3);
+  again = ouro_snapshot_to_json (loaded);
+  g_assert_cmpstr (again, ==, json);
+
+  text = ouro_snapshot_compare_to_text (before, loaded, OURO_SNAPSHOT_BY_SITE, 0);
+  g_assert_cmpstr (text, ==,
+                   "ouro diff: 3 -> 27 objects (+24), 1.1 KiB -> 21.7 KiB (+20.6 KiB)\n"
+                   "grew:\n"
+                   "  open_window (app.c:42) EditorWindow: count=21 (+20), size=21.3 KiB (+20.3 KiB)\n"
+                   "  (no creation site) Row: count=3 (+3), size=192 B (+192 B)\n"
+                   "  load_rows (rows.c:7) Row: count=3 (+1), size=192 B (+64 B)\n");
+  by_type = ouro_snapshot_compare_to_text (before, loaded, OURO_SNAPSHOT_BY_TYPE, 0);
+  g_assert_nonnull (strstr (by_type, "  Row: count=6 (+4), size=384 B (+256 B)\n"));
+  g_clear_pointer (&text, g_free);
+  text = ouro_snapshot_compare_to_json (before, loaded, OURO_SNAPSHOT_BY_SITE, 0);
+  g_assert_nonnull (strstr (text, "\"by\": \"site\""));
+  g_assert_nonnull (strstr (text, "{ \"type\": \"Row\", \"site\": null, \"count\": 3,"));
+
   g_ptr_array_unref (objects);
 }
 
@@ -275,6 +370,21 @@ test_json_refused (void)
       OURO_SNAPSHOT_ERROR_INVALID, "types[0].type: a type has a name" },
     { "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 1, \"size\": 0, "
       "\"types\": [7]}", OURO_SNAPSHOT_ERROR_INVALID, "types[0]: expected an object, found an integer" },
+#define SITES_OF_A "{\"format\": \"ouro-snapshot\", \"version\": 1, \"n_tracked\": 2, \"size\": 8, " \
+                   "\"types\": [{\"type\": \"A\", \"count\": 2, \"size\": 8}], \"sites\": "
+    { SITES_OF_A "[{\"type\": \"B\", \"site\": \"f\", \"count\": 1, \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "sites[0].type: \"B\" is not among the snapshot's types" },
+    { SITES_OF_A "[{\"type\": \"A\", \"site\": \"f\", \"count\": 1, \"size\": 0}, "
+      "{\"type\": \"A\", \"site\": \"f\", \"count\": 1, \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "sites[1].site: \"f\" is listed twice for \"A\"" },
+    { SITES_OF_A "[{\"type\": \"A\", \"site\": \"f\", \"count\": 3, \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "sites[0].count: the sites of \"A\" count more objects" },
+    { SITES_OF_A "[{\"type\": \"A\", \"site\": \"f\", \"count\": 1, \"size\": 9}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "sites[0].size: the sites of \"A\" count more bytes" },
+    { SITES_OF_A "[{\"type\": \"A\", \"site\": \"\", \"count\": 1, \"size\": 0}]}",
+      OURO_SNAPSHOT_ERROR_INVALID, "sites[0].site: a site has a name" },
+    { SITES_OF_A "{}}", OURO_SNAPSHOT_ERROR_INVALID, "sites: expected an array, found an object" },
+#undef SITES_OF_A
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -300,6 +410,7 @@ main (int    argc,
   g_test_add_func ("/snapshot/json-round-trip", test_json_round_trip);
   g_test_add_func ("/snapshot/json-refused", test_json_refused);
   g_test_add_func ("/snapshot/compare", test_compare);
+  g_test_add_func ("/snapshot/sites", test_sites);
 
   return g_test_run ();
 }

@@ -473,7 +473,8 @@ tool_diff (int    argc,
   int limit = 0;
   GOptionEntry entries[] = {
     { "by", 0, 0, G_OPTION_ARG_STRING, &by,
-      "Group by type (the default; snapshots record no creation sites yet)", "type" },
+      "Group by type (the default) or by creation site, when the snapshots record sites",
+      "type|site" },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
       "List at most N types (default: every type that changed)", "N" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "text (default) or json", "FORMAT" },
@@ -486,10 +487,11 @@ tool_diff (int    argc,
   g_autoptr(OuroSnapshot) before = NULL;
   g_autoptr(OuroSnapshot) after = NULL;
   g_autofree char *result = NULL;
+  OuroSnapshotGroup group;
 
   g_option_context_set_summary (context,
     "Compares two snapshots of the live objects (ouro_snapshot_to_json ()): what\n"
-    "grew and what shrank between them, by type, with counts and sizes, largest\n"
+    "grew and what shrank between them, by type or site, with counts and sizes, largest\n"
     "growth first, as Python's tracemalloc compare_to () does:\n"
     "  EditorWindow: count=20 (+20), size=20.3 KiB (+20.3 KiB)\n"
     "Either file may be - for standard input.");
@@ -504,10 +506,9 @@ tool_diff (int    argc,
       g_printerr ("ouro diff: expected OLD.json and NEW.json (see ouro diff --help)\n");
       return TOOL_EXIT_USAGE;
     }
-  if (by != NULL && !g_str_equal (by, "type"))
+  if (by != NULL && !g_str_equal (by, "type") && !g_str_equal (by, "site"))
     {
-      g_printerr ("ouro diff: --by=%s: expected type (snapshots record no creation sites yet)\n",
-                  by);
+      g_printerr ("ouro diff: --by=%s: expected type or site\n", by);
       return TOOL_EXIT_USAGE;
     }
   if (format != NULL && !g_str_equal (format, "text") && !g_str_equal (format, "json"))
@@ -525,9 +526,16 @@ tool_diff (int    argc,
   after = before != NULL ? tool_load_snapshot (argv[2]) : NULL;
   if (after == NULL)
     return TOOL_EXIT_FAILURE;
+  group = by != NULL && g_str_equal (by, "site") ? OURO_SNAPSHOT_BY_SITE : OURO_SNAPSHOT_BY_TYPE;
+  if (group == OURO_SNAPSHOT_BY_SITE && !ouro_snapshot_has_sites (before)
+      && !ouro_snapshot_has_sites (after))
+    {
+      g_printerr ("ouro diff: --by=site: neither snapshot records creation sites\n");
+      return TOOL_EXIT_FAILURE;
+    }
   result = format != NULL && g_str_equal (format, "json")
-           ? ouro_snapshot_compare_to_json (before, after, (guint) limit)
-           : ouro_snapshot_compare_to_text (before, after, (guint) limit);
+           ? ouro_snapshot_compare_to_json (before, after, group, (guint) limit)
+           : ouro_snapshot_compare_to_text (before, after, group, (guint) limit);
   return tool_write_output ("ouro diff", result, output) ? 0 : TOOL_EXIT_FAILURE;
 }
 
