@@ -47,21 +47,48 @@ static const OuroClass sized_class = {
   .get_size = sized_get_size,
 };
 
-/* Tracks @n objects of @type_name, @size bytes each, in @objects. */
+/* Objects tracked by the tests below carry a creation site, or NULL, for
+ * the site function. */
+typedef struct {
+  SizedObject base;
+  const char *site;
+} SitedObject;
+
+static const char *
+sited_site (gpointer         object,
+            const OuroClass *klass,
+            gpointer         user_data)
+{
+  g_assert_true (user_data == &sized_class);
+  return klass == &sized_class ? ((SitedObject *) object)->site : NULL;
+}
+
+/* Tracks @n objects of @type_name, @size bytes each, created at @site
+ * (NULL: unknown), in @objects. */
+static void
+sized_add_at (GPtrArray  *objects,
+              const char *type_name,
+              const char *site,
+              guint       n,
+              gsize       size)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      SitedObject *object = g_new (SitedObject, 1);
+
+      *object = (SitedObject) { { type_name, size }, site };
+      ouro_track (object, &sized_class);
+      g_ptr_array_add (objects, object);
+    }
+}
+
 static void
 sized_add (GPtrArray  *objects,
            const char *type_name,
            guint       n,
            gsize       size)
 {
-  for (guint i = 0; i < n; i++)
-    {
-      SizedObject *object = g_new (SizedObject, 1);
-
-      *object = (SizedObject) { type_name, size };
-      ouro_track (object, &sized_class);
-      g_ptr_array_add (objects, object);
-    }
+  sized_add_at (objects, type_name, NULL, n, size);
 }
 
 static void
@@ -231,39 +258,6 @@ test_compare (void)
 
   g_ptr_array_unref (more);
   g_ptr_array_unref (objects);
-}
-
-/* A site function: every SizedObject made by sized_add_at () carries its
- * site in the slot after its size. */
-typedef struct {
-  SizedObject base;
-  const char *site;
-} SitedObject;
-
-static const char *
-sited_site (gpointer         object,
-            const OuroClass *klass,
-            gpointer         user_data)
-{
-  g_assert_true (user_data == &sized_class);
-  return klass == &sized_class ? ((SitedObject *) object)->site : NULL;
-}
-
-static void
-sized_add_at (GPtrArray  *objects,
-              const char *type_name,
-              const char *site,
-              guint       n,
-              gsize       size)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      SitedObject *object = g_new (SitedObject, 1);
-
-      *object = (SitedObject) { { type_name, size }, site };
-      ouro_track (object, &sized_class);
-      g_ptr_array_add (objects, object);
-    }
 }
 
 /* By creation site: counted per (type, site), kept in JSON and read back,
