@@ -20,6 +20,7 @@ typedef struct {
 static const RunMode run_modes[] = {
   { "plain",                 { NULL } },
   { "ouro run --no-ledger",  { "--no-ledger", NULL } },
+  { "ouro run --snapshot=none", { "--snapshot=none", NULL } },   /* no creation sites kept */
   { "ouro run",              { NULL }, },
   { "ouro run --backtrace=8", { "--backtrace=8", NULL } },
 };

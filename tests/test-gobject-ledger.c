@@ -507,6 +507,61 @@ test_ref_sink (void)
   ouro_ledger_disable ();
 }
 
+/* The creation site outlives the creation's reference: an object made in
+ * ledger_make_object, its first reference dropped once another took
+ * over, is still said to be made there, until it is finalized; a snapshot
+ * with the site function counts it by that site. */
+static const char *
+ledger_site_func (gpointer         object,
+                  const OuroClass *klass,
+                  gpointer         user_data)
+{
+  return ouro_ledger_creation_site (object);
+}
+
+static void
+test_creation_site (void)
+{
+  GObject *object, *other;
+  const char *site;
+  g_autoptr(OuroSnapshot) snapshot = NULL;
+
+  ledger_on (1);
+  object = ledger_make_object ();
+  ledger_adopt (object);               /* a second reference */
+  g_object_unref (object);             /* the creation's goes */
+  ouro_ledger_sync ();
+  site = ouro_ledger_creation_site (object);
+  g_test_message ("creation site: %s", site);
+  g_assert_nonnull (site);
+  g_assert_true (frame_names (site, "ledger_make_object"));
+  g_assert_true (site == ouro_ledger_creation_site (object));   /* interned */
+
+  ouro_set_site_func (ledger_site_func, NULL);
+  snapshot = ouro_snapshot_take ();
+  ouro_set_site_func (NULL, NULL);
+  g_assert_cmpuint (ouro_snapshot_get_site_count (snapshot, "GObject", site), >=, 1);
+
+  g_object_unref (object);
+  other = ledger_make_object ();       /* perhaps at the same address */
+  ouro_ledger_sync ();
+  g_assert_true (frame_names (ouro_ledger_creation_site (other), "ledger_make_object"));
+  g_object_unref (other);
+  ouro_ledger_sync ();
+  g_assert_null (ouro_ledger_creation_site (other));
+
+  /* Not kept when not asked for. */
+  ouro_ledger_disable ();
+  ouro_ledger_keep_creation_sites (FALSE);
+  ledger_on (1);
+  object = ledger_make_object ();
+  ouro_ledger_sync ();
+  g_assert_null (ouro_ledger_creation_site (object));
+  g_object_unref (object);
+  ouro_ledger_disable ();
+  ouro_ledger_keep_creation_sites (TRUE);
+}
+
 /* Another library's references are seen (libgio calls g_object_ref
  * through its PLT), attributed to the program's function that called the
  * library, and released by the GSequence's destroy notify in libglib (R3);
@@ -1267,6 +1322,7 @@ main (int    argc,
   g_test_add_func ("/gobject-ledger/ref-here-unref-there", test_ref_here_unref_there);
   g_test_add_func ("/gobject-ledger/clear-object-in-dispose", test_clear_object_in_dispose);
   g_test_add_func ("/gobject-ledger/ref-sink", test_ref_sink);
+  g_test_add_func ("/gobject-ledger/creation-site", test_creation_site);
   g_test_add_func ("/gobject-ledger/other-libraries", test_other_libraries);
   g_test_add_func ("/gobject-ledger/library-ref-in-report", test_library_ref_in_report);
   g_test_add_func ("/gobject-ledger/threads-apply", test_threads_apply);

@@ -495,7 +495,8 @@ read_until (GDataInputStream *out,
 }
 
 /* A program keeps 10 more objects on each SIGHUP: a snapshot before, one
- * after, one at exit, and `ouro diff` of the first two names what grew. */
+ * after, one at exit, and `ouro diff` of the first two names what grew,
+ * by type and by the line that created it. */
 static void
 test_snapshots_and_diff (void)
 {
@@ -557,11 +558,23 @@ test_snapshots_and_diff (void)
   g_assert_cmpint (result.status, ==, 2);
   g_assert_nonnull (strstr (result.err, "--by=line: expected type or site"));
   run_result_clear (&result);
+  /* By creation site: the ledger saw the line that made them. */
   run_command ((const char *[]) { tool (), "diff", "--by=site", first, second, NULL }, NULL,
                &result);
-  g_assert_cmpint (result.status, ==, 1);
-  g_assert_nonnull (strstr (result.err, "neither snapshot records creation sites"));
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "grew:\n  grow_cache (glib-app.c:"));
+  g_assert_nonnull (strstr (result.out, ") AppChild: count=20 (+20), size="));
   run_result_clear (&result);
+  {
+    g_autofree char *no_sites = g_test_build_filename (G_TEST_DIST, "golden", "snapshot.json",
+                                                       NULL);
+
+    run_command ((const char *[]) { tool (), "diff", "--by=site", no_sites, no_sites, NULL },
+                 NULL, &result);
+    g_assert_cmpint (result.status, ==, 1);
+    g_assert_nonnull (strstr (result.err, "neither snapshot records creation sites"));
+    run_result_clear (&result);
+  }
   run_command ((const char *[]) { tool (), "diff", first, app, NULL }, NULL, &result);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_nonnull (strstr (result.err, "ouro diff: "));

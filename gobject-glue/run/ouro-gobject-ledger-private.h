@@ -85,6 +85,20 @@ typedef struct {
   gsize   other_bytes;   /* thread buffers, stacks, module map, symbol cache */
 } OuroLedgerStats;
 
+/* Where @object was created: the innermost frame in the program's code of
+ * its creation (g_object_new and its family, as the ledger saw it), named
+ * as reports name sites ("grow_cache (app.c:42)"), interned; NULL when the
+ * ledger saw no creation of it (off, or created before it was on).  Kept
+ * from the creation to the finalization, whoever holds the object; as of
+ * the events applied (ouro_ledger_sync () applies every thread's).  Takes
+ * the ledger lock, then the symbols': callable under the registry lock,
+ * as a snapshot's site function. */
+const char *ouro_ledger_creation_site (gpointer object);
+/* Whether the next ouro_ledger_enable () keeps creation sites (the
+ * default): a hash-table insert and remove per object, under the ledger
+ * lock, when its events are applied (bench/README.md, bench-run). */
+void        ouro_ledger_keep_creation_sites (gboolean keep);
+
 /* Fills @stats (the counters since the process started, the sizes now). */
 void       ouro_ledger_get_stats     (OuroLedgerStats *stats);
 /* One line for a person: "12034 events, 11230 pairs cancelled, …". */

@@ -225,6 +225,19 @@ static GHashTable       *ledger_stacks;       /* LedgerStack set */
 static LedgerStack      *ledger_stack_cache[LEDGER_STACK_CACHE_SIZE];
 static gsize             ledger_stack_bytes;
 
+/* Where each live object was created: object -> the site of its creation
+ * record (a return address, or a LedgerStack * with LEDGER_BIRTH_STACK
+ * set: user-space addresses leave the top bit free), kept after that
+ * record is released, until the object is finalized.  For snapshots by
+ * creation site (ouro_ledger_creation_site ()).  Under the lock. */
+#define LEDGER_BIRTH_STACK ((guintptr) 1 << (sizeof (guintptr) * 8 - 1))
+static GHashTable       *ledger_births;
+static gboolean          ledger_want_births = TRUE;   /* under the lock */
+/* Creation frames named: return address -> interned name.  Its own lock,
+ * taken without the ledger's (but after it at fork ()). */
+static pthread_mutex_t   ledger_site_names_lock = PTHREAD_MUTEX_INITIALIZER;
+static GHashTable       *ledger_site_names;
+
 static struct {
   guint64 applied;
   guint64 paired;
@@ -833,6 +846,9 @@ ledger_apply (guint32                thread,
   record.module = ledger_module_of (has_stack ? (n_frames > 0 ? frames[0] : 0) : event->site);
   record.kind = (guint8) kind;
   record.flags = event->stamp & (OURO_LEDGER_FLAG_FLOATING | OURO_LEDGER_FLAG_STACK);
+  if (kind == OURO_LEDGER_NEW && ledger_births != NULL)
+    g_hash_table_insert (ledger_births, event->object,
+                         GSIZE_TO_POINTER (record.site | (has_stack ? LEDGER_BIRTH_STACK : 0)));
 
   if (kind == OURO_LEDGER_REF_SINK && (record.flags & OURO_LEDGER_FLAG_FLOATING) != 0)
     {
@@ -1094,6 +1110,8 @@ ledger_on_finalize (GObject *object)
    * (not stale) before it goes. */
   if (own != NULL && own != &ledger_dead_buffer)
     ledger_buffer_apply (own, TRUE);
+  if (ledger_births != NULL)
+    g_hash_table_remove (ledger_births, object);
   entry = table_find (object);
   if (entry == NULL && !ledger_others_pending ())
     goto out;
@@ -1125,11 +1143,13 @@ ledger_fork_prepare (void)
 {
   pthread_mutex_lock (&ledger_lock);
   ouro_ledger_modules_lock ();
+  pthread_mutex_lock (&ledger_site_names_lock);
 }
 
 static void
 ledger_fork_parent (void)
 {
+  pthread_mutex_unlock (&ledger_site_names_lock);
   ouro_ledger_modules_unlock ();
   pthread_mutex_unlock (&ledger_lock);
 }
@@ -1153,6 +1173,7 @@ ledger_fork_child (void)
       && syscall (__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0)
     ledger_go_strong ();
 #endif
+  pthread_mutex_unlock (&ledger_site_names_lock);
   ouro_ledger_modules_unlock ();
   pthread_mutex_unlock (&ledger_lock);
 }
@@ -1190,6 +1211,7 @@ ledger_forget_all (void)
   ledger_flush_all (FALSE, FALSE);
   table_clear ();
   g_clear_pointer (&ledger_stacks, g_hash_table_unref);
+  g_clear_pointer (&ledger_births, g_hash_table_unref);
   memset (ledger_stack_cache, 0, sizeof ledger_stack_cache);
   ledger_stack_bytes = 0;
   ouro_ledger_modules_reset ();
@@ -1243,6 +1265,8 @@ ouro_ledger_enable (guint    backtrace_depth,
   ledger_forget_all ();
   ledger_session = __atomic_add_fetch (&ouro_ledger_clock, 1, __ATOMIC_SEQ_CST);
   ledger_stacks = g_hash_table_new_full (stack_hash, stack_equal, g_free, NULL);
+  if (ledger_want_births)
+    ledger_births = g_hash_table_new (NULL, NULL);
   ledger_depth = backtrace_depth;
   ouro_gobject_set_finalize_hook (ledger_on_finalize);
   __atomic_store_n (&ouro_ledger_active,
@@ -1393,6 +1417,61 @@ ouro_ledger_dup_sites (gpointer object)
     }
   g_array_unref (raw);
   return sites;
+}
+
+/* ---- creation sites ---------------------------------------------------- */
+
+void
+ouro_ledger_keep_creation_sites (gboolean keep)
+{
+  pthread_mutex_lock (&ledger_lock);
+  ledger_want_births = keep;
+  pthread_mutex_unlock (&ledger_lock);
+}
+
+const char *
+ouro_ledger_creation_site (gpointer object)
+{
+  guintptr frames[OURO_LEDGER_MAX_DEPTH];
+  guint n_frames = 0;
+  guintptr birth = 0, frame;
+  gint program;
+  const char *name;
+
+  pthread_mutex_lock (&ledger_lock);
+  if (ledger_births != NULL)
+    birth = GPOINTER_TO_SIZE (g_hash_table_lookup (ledger_births, object));
+  if ((birth & LEDGER_BIRTH_STACK) != 0)
+    {
+      /* Copied out: stacks live until the ledger forgets everything. */
+      const LedgerStack *stack = (const LedgerStack *) (birth & ~LEDGER_BIRTH_STACK);
+
+      n_frames = MIN (stack->depth, G_N_ELEMENTS (frames));
+      memcpy (frames, stack->frames, n_frames * sizeof (guintptr));
+    }
+  else if (birth != 0)
+    frames[n_frames++] = birth;
+  pthread_mutex_unlock (&ledger_lock);
+  if (n_frames == 0)
+    return NULL;
+
+  /* The innermost frame in the program's code, as reports name sites. */
+  program = ouro_ledger_find_program_frame (frames, n_frames);
+  frame = frames[program >= 0 ? program : 0];
+
+  pthread_mutex_lock (&ledger_site_names_lock);
+  if (ledger_site_names == NULL)
+    ledger_site_names = g_hash_table_new (NULL, NULL);
+  name = g_hash_table_lookup (ledger_site_names, GSIZE_TO_POINTER (frame));
+  if (name == NULL)
+    {
+      g_autofree char *symbolised = ouro_ledger_symbolise (frame);
+
+      name = g_intern_string (symbolised);
+      g_hash_table_insert (ledger_site_names, GSIZE_TO_POINTER (frame), (gpointer) name);
+    }
+  pthread_mutex_unlock (&ledger_site_names_lock);
+  return name;
 }
 
 /* The explain function: with the registry locked, on the scanning thread. */

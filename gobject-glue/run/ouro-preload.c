@@ -246,15 +246,29 @@ static gint preload_n_snapshots;
 /* After it: a snapshot of the live objects, numbered @number (0: the one
  * at exit), is written as JSON where snapshot-output says, and a line on
  * stderr says where.  Any thread: a snapshot runs no application code. */
+/* The site function: where the ledger saw a GObject created. */
+static const char *
+preload_creation_site (gpointer         object,
+                       const OuroClass *klass,
+                       gpointer         user_data)
+{
+  return klass == ouro_gobject_class () ? ouro_ledger_creation_site (object) : NULL;
+}
+
 static void
 preload_write_snapshot (guint number)
 {
-  g_autoptr(OuroSnapshot) snapshot = ouro_snapshot_take ();
-  g_autofree char *json = ouro_snapshot_to_json (snapshot);
+  g_autoptr(OuroSnapshot) snapshot = NULL;
+  g_autofree char *json = NULL;
   g_autofree char *path = preload_expand_output (preload_options.snapshot_output, number);
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
 
+  /* Every thread's pending creations applied, so each site is known. */
+  if (preload_options.ledger)
+    ouro_ledger_sync ();
+  snapshot = ouro_snapshot_take ();
+  json = ouro_snapshot_to_json (snapshot);
   if (!g_file_set_contents (path, json, -1, &error))
     message = g_strdup_printf ("==%d== ouro: cannot write the snapshot: %s\n", (int) getpid (),
                                error->message);
@@ -658,9 +672,15 @@ preload_init (void)
 
   ouro_gobject_init ();
   ouro_gobject_set_field_scope ((OuroGObjectFieldScope) preload_options.fields);
+  /* Snapshots count objects by creation site too, as the ledger saw them. */
+  if (preload_options.ledger && preload_options.snapshot != 0)
+    ouro_set_site_func (preload_creation_site, NULL);
   if (preload_options.ledger)
     {
       g_autoptr(GError) error = NULL;
+
+      /* Creation sites are for snapshots: none wanted, none kept. */
+      ouro_ledger_keep_creation_sites (preload_options.snapshot != 0);
 
       if (!ouro_ledger_enable (preload_options.backtrace, &error))
         {
