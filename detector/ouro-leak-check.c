@@ -18,8 +18,9 @@
  *       (default: one per iteration; ignored types aside), or
  *   (c) under valgrind's memcheck, definitely or indirectly lost bytes grew
  *       across the measured runs (plain malloc leaks in the same loop).
- * For each grown type the report shows its newest object and the chain of
- * references that keeps it alive (ouro-holders.c).
+ * For each grown type the report shows where its new objects were created
+ * (when a site function is set: ouro_set_site_func ()), its newest object
+ * and the chain of references that keeps it alive (ouro-holders.c).
  *
  * Fingerprints: a cycle's fingerprint hashes the sorted list of its strong
  * edges as (holder type, label, held type), so it is the same from run to
@@ -33,6 +34,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef HAVE_VALGRIND_MEMCHECK_H
 # include <valgrind/memcheck.h>
@@ -48,6 +50,7 @@
 #define LEAK_CHECK_DEFAULT_WARMUP       2
 #define LEAK_CHECK_DEFAULT_THRESHOLD    1.0
 #define LEAK_CHECK_DEFAULT_SETTLE_LIMIT 10000
+#define LEAK_CHECK_MAX_SITES            5      /* creation sites listed per growing type */
 
 struct _OuroLeakCheck {
   guint       warmup;
@@ -416,6 +419,57 @@ leak_check_group_shapes (OuroLeakCheck *check,
   return n;
 }
 
+static gint
+leak_check_compare_site_growth (gconstpointer a,
+                                gconstpointer b)
+{
+  const OuroSnapshotSite *sa = a, *sb = b;
+
+  /* Here count holds the growth: largest first, then by site. */
+  if (sa->count != sb->count)
+    return sa->count > sb->count ? -1 : 1;
+  return strcmp (sa->site, sb->site);
+}
+
+/* After it: @out has a line per creation site where objects of
+ * @type_name grew between the snapshots ("created at open_window
+ * (app.c:42): +20"), largest growth first; nothing when the snapshots
+ * record no sites (no site function is set). */
+static void
+leak_check_append_sites (GString      *out,
+                         const char   *type_name,
+                         OuroSnapshot *before,
+                         OuroSnapshot *after)
+{
+  GArray *grown = g_array_new (FALSE, FALSE, sizeof (OuroSnapshotSite));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, ouro_snapshot_get_sites_unlocked (after));
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      OuroSnapshotSite site = *(const OuroSnapshotSite *) key;
+      const OuroSnapshotSite *earlier;
+
+      if (strcmp (site.type_name, type_name) != 0)
+        continue;
+      earlier = ouro_snapshot_lookup_site (before, type_name, site.site);
+      if (earlier != NULL && earlier->count >= site.count)
+        continue;
+      site.count -= earlier != NULL ? earlier->count : 0;
+      g_array_append_val (grown, site);
+    }
+  g_array_sort (grown, leak_check_compare_site_growth);
+  for (guint i = 0; i < grown->len && i < LEAK_CHECK_MAX_SITES; i++)
+    g_string_append_printf (out, "    created at %s: +%u\n",
+                            g_array_index (grown, OuroSnapshotSite, i).site,
+                            g_array_index (grown, OuroSnapshotSite, i).count);
+  if (grown->len > LEAK_CHECK_MAX_SITES)
+    g_string_append_printf (out, "    ... and %u more creation sites\n",
+                            grown->len - LEAK_CHECK_MAX_SITES);
+  g_array_unref (grown);
+}
+
 /**
  * ouro_leak_check_run:
  * @scenario: what to run; it should leave nothing behind
@@ -576,6 +630,7 @@ ouro_leak_check_run (OuroLeakCheck   *check,
                                   growth->type_name, growth->before, growth->after,
                                   growth->after - growth->before,
                                   (double) (growth->after - growth->before) / iterations);
+          leak_check_append_sites (out, growth->type_name, snapshot_before, snapshot_after);
           holders = ouro_holders_describe_newest (growth->type_name, "    ");
           if (holders != NULL)
             g_string_append (out, holders);

@@ -125,6 +125,60 @@ test_growth_fails_with_holder_chain (void)
   collect_all ();
 }
 
+/* With a site function, each growing type says where its new objects
+ * were made: rows from two places, the larger growth first. */
+static guint site_calls;
+
+static const char *
+row_site (gpointer         object,
+          const OuroClass *klass,
+          gpointer         user_data)
+{
+  if (klass != &test_node_class || strcmp (((TestNode *) object)->type_name, "Row") != 0)
+    return NULL;
+  site_calls++;
+  return strcmp (((TestNode *) object)->name, "spare row") == 0
+         ? g_intern_static_string ("add_spare_row (table.c:9)")
+         : g_intern_static_string ("add_row (table.c:4)");
+}
+
+static void
+scenario_two_sites (gpointer user_data)
+{
+  static guint run;
+
+  scenario_growth (NULL);
+  scenario_growth (NULL);
+  if (run++ % 2 == 0)
+    {
+      TestNode *spare = test_node_new ("Row", "spare row");
+
+      test_node_link (row_list, spare, "field rows[]");
+      test_node_unref (spare);
+    }
+}
+
+static void
+test_growth_creation_sites (void)
+{
+  char *report = NULL;
+
+  row_list = test_node_new ("RowList", "rows of the table");
+  ouro_set_site_func (row_site, NULL);
+  g_assert_false (ouro_check_leaks (scenario_two_sites, NULL, 10, &report));
+  ouro_set_site_func (NULL, NULL);
+  g_test_message ("%s", report);
+  g_assert_cmpuint (site_calls, >, 0);
+  g_assert_nonnull (strstr (report, "  Row: 5 -> 30 (+25, 2.5 per run)\n"
+                                    "    created at add_row (table.c:4): +20\n"
+                                    "    created at add_spare_row (table.c:9): +5\n"));
+  g_free (report);
+
+  test_node_unref (row_list);
+  row_list = NULL;
+  collect_all ();
+}
+
 static void
 test_clean_passes (void)
 {
@@ -442,6 +496,7 @@ main (int    argc,
 
   g_test_add_func ("/leak-check/cycle-fails", test_cycle_fails);
   g_test_add_func ("/leak-check/growth-fails-with-holder-chain", test_growth_fails_with_holder_chain);
+  g_test_add_func ("/leak-check/growth-creation-sites", test_growth_creation_sites);
   g_test_add_func ("/leak-check/clean-passes", test_clean_passes);
   g_test_add_func ("/leak-check/release-on-idle-passes", test_release_on_idle_passes);
   g_test_add_func ("/leak-check/busy-main-loop-bounded", test_busy_main_loop_bounded);
