@@ -61,6 +61,47 @@ test_help (void)
   g_assert_cmpint (result.status, ==, 0);
   g_assert_true (g_str_has_prefix (result.out, "ouro "));
   run_result_clear (&result);
+
+  run_command ((const char *[]) { tool (), "-V", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (g_str_has_prefix (result.out, "ouro "));
+  run_result_clear (&result);
+
+  /* The usage line names the command; in a UTF-8 locale "…" stays "…". */
+  run_command ((const char *[]) { tool (), "run", "--help", NULL },
+               (const char *[]) { "LC_ALL", "C.UTF-8", NULL }, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "  ouro run [OPTION\u2026] [--] PROGRAM [ARGUMENT\u2026]"));
+  run_result_clear (&result);
+  run_command ((const char *[]) { tool (), "diff", "--help", NULL }, NULL, &result);
+  g_assert_nonnull (strstr (result.out, "ouro diff ["));
+  run_result_clear (&result);
+}
+
+/* -o - is standard output, never a file named "-". */
+static void
+test_output_dash (void)
+{
+  g_autofree char *golden = g_test_build_filename (G_TEST_DIST, "golden", "report.json", NULL);
+  g_autofree char *snapshot = g_test_build_filename (G_TEST_DIST, "golden", "snapshot.json", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("ouro-run-XXXXXX", NULL);
+  g_autofree char *dash = g_build_filename (dir, "-", NULL);
+  g_autofree char *cwd = g_get_current_dir ();
+  RunResult result;
+
+  g_assert_cmpint (g_chdir (dir), ==, 0);
+  run_command ((const char *[]) { tool (), "report", golden, "-o", "-", NULL }, NULL, &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (g_str_has_prefix (result.out, "ouro: 9 objects leak"));
+  run_result_clear (&result);
+  run_command ((const char *[]) { tool (), "diff", snapshot, snapshot, "-o", "-", NULL }, NULL,
+               &result);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (g_str_has_prefix (result.out, "ouro diff: 8 -> 8 objects"));
+  run_result_clear (&result);
+  g_assert_false (g_file_test (dash, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_rmdir (dir);
 }
 
 static void
@@ -931,6 +972,7 @@ main (int    argc,
   g_test_add_func ("/run/help", test_help);
   g_test_add_func ("/run/usage-errors", test_usage_errors);
   g_test_add_func ("/run/cycle-exit-code", test_cycle_exit_code);
+  g_test_add_func ("/run/output-dash", test_output_dash);
   g_test_add_func ("/run/clean-program", test_clean_program);
   g_test_add_func ("/run/field-cycle", test_field_cycle);
   g_test_add_func ("/run/snapshots-and-diff", test_snapshots_and_diff);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,8 @@ static const char tool_overview[] =
   "  ouro run [OPTION…] [--] PROGRAM [ARGUMENT…]\n"
   "  ouro report FILE.json [--format text|json|dot|svg] [--output FILE]\n"
   "  ouro diff OLD.json NEW.json [--limit N] [--format text|json] [--output FILE]\n"
-  "  ouro --help | ouro run --help | ouro report --help | ouro diff --help | ouro --version\n"
+  "  ouro --help | ouro run --help | ouro report --help | ouro diff --help\n"
+  "  ouro --version | ouro -V\n"
   "\n"
   "Ouro finds the reference cycles that leak GObjects: objects that hold each\n"
   "other (a signal handler whose data is g_object_ref (self), a qdata entry, a\n"
@@ -310,8 +312,8 @@ tool_read_input (const char *command,
   return contents != NULL ? contents : g_strdup ("");
 }
 
-/* Writes @text to @output (NULL: standard output).  Returns FALSE after
- * saying why, as @command. */
+/* Writes @text to @output (NULL or "-": standard output).  Returns FALSE
+ * after saying why, as @command. */
 static gboolean
 tool_write_output (const char *command,
                    const char *text,
@@ -319,7 +321,7 @@ tool_write_output (const char *command,
 {
   g_autoptr(GError) error = NULL;
 
-  if (output == NULL)
+  if (output == NULL || g_str_equal (output, "-"))
     {
       fputs (text, stdout);
       if (fflush (stdout) != 0)
@@ -380,7 +382,7 @@ tool_report (int    argc,
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
       "text (default), json, dot or svg (needs Graphviz's dot)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "Write to FILE instead of stdout", "FILE" },
+      "Write to FILE instead of standard output (- is standard output)", "FILE" },
     { NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE.json");
@@ -479,7 +481,7 @@ tool_diff (int    argc,
       "List at most N types (default: every type that changed)", "N" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "text (default) or json", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "Write to FILE instead of stdout", "FILE" },
+      "Write to FILE instead of standard output (- is standard output)", "FILE" },
     { NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("OLD.json NEW.json");
@@ -545,6 +547,9 @@ main (int    argc,
 {
   char *help_argv[4] = { NULL, };
 
+  /* The user's locale: GOption's help prints "…" as the terminal can. */
+  setlocale (LC_ALL, "");
+
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")
       || g_str_equal (argv[1], "help"))
     {
@@ -562,10 +567,18 @@ main (int    argc,
           return argc < 2 ? TOOL_EXIT_USAGE : 0;
         }
     }
-  if (g_str_equal (argv[1], "--version"))
+  if (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "-V"))
     {
       printf ("ouro %s\n", OURO_VERSION);
       return 0;
+    }
+  /* Usage lines and messages name the command: "ouro run [OPTION…]". */
+  if (g_str_equal (argv[1], "run") || g_str_equal (argv[1], "report")
+      || g_str_equal (argv[1], "diff"))
+    {
+      g_autofree char *name = g_strconcat ("ouro ", argv[1], NULL);
+
+      g_set_prgname (name);
     }
   if (g_str_equal (argv[1], "run"))
     return tool_run (argc - 1, argv + 1);
