@@ -37,7 +37,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <string.h>
 
 #include "ouro-graph-private.h"
 #include "ouro-registry-private.h"
@@ -202,57 +201,41 @@ probable_collect_candidates (const OuroGraph   *graph,
                              GArray            *sources,
                              GArray            *targets)
 {
+  const guint32 *from = gathered->sources;
+  guint32 *resolved = g_new (guint32, MAX (gathered->n, 1));
   guint32 *scratch_counts = g_new (guint32, MAX (graph->n_nodes, 1));
   OuroGraphCounter counter = {
     (const guint8 *) &graph->nodes[0].object, sizeof (OuroGraphNode),
     (guint8 *) scratch_counts, sizeof (guint32),
   };
-  guint kept = 0;
 
-  g_array_append_vals (sources, gathered->sources, gathered->n);
-  g_array_set_size (targets, gathered->n);
   for (guint i = 0; i < gathered->n; i += OURO_GRAPH_BATCH)
     ouro_graph_resolve_batch (ouro_registry_get_unlocked (),
                               (const gpointer *) gathered->pointers + i,
-                              MIN (OURO_GRAPH_BATCH, gathered->n - i),
-                              (guint32 *) (gpointer) targets->data + i, &counter);
+                              MIN (OURO_GRAPH_BATCH, gathered->n - i), resolved + i, &counter);
   g_free (scratch_counts);
 
-  /* Invariant: candidates [0, kept) are the ones left of those in [0, i),
-   * in order; [first, i) are those of the source of i, as found (kept
-   * ones are written behind i, and never where they are counted). */
-  {
-    guint32 *kept_sources = g_new (guint32, MAX (sources->len, 1));
-    guint32 *kept_targets = g_new (guint32, MAX (sources->len, 1));
+  /* Invariant: @sources and @targets hold the candidates left of those in
+   * [0, i), in order; [first, i) are those of the source of i, all of
+   * them, kept or not (the count of earlier ones to the same target
+   * decides whether a proven edge is left for this one). */
+  for (guint i = 0, first = 0; i < gathered->n; i++)
+    {
+      guint32 v = from[i], w = resolved[i];
+      guint32 n_before = 0;
 
-    for (guint i = 0, first = 0; i < sources->len; i++)
-      {
-        guint32 v = g_array_index (sources, guint32, i);
-        guint32 w = g_array_index (targets, guint32, i);
-        guint32 n_before = 0;
-
-        if (i > 0 && g_array_index (sources, guint32, i - 1) != v)
-          first = i;
-        if (w == OURO_NODE_NONE || w == v)
-          continue;
-        for (guint j = first; j < i; j++)
-          n_before += g_array_index (targets, guint32, j) == w;
-        if (probable_proven_accounts (graph, v, w, n_before))
-          continue;
-        kept_sources[kept] = v;
-        kept_targets[kept] = w;
-        kept++;
-      }
-    g_array_set_size (sources, kept);
-    g_array_set_size (targets, kept);
-    if (kept > 0)
-      {
-        memcpy (sources->data, kept_sources, kept * sizeof (guint32));
-        memcpy (targets->data, kept_targets, kept * sizeof (guint32));
-      }
-    g_free (kept_sources);
-    g_free (kept_targets);
-  }
+      if (i > 0 && from[i - 1] != v)
+        first = i;
+      if (w == OURO_NODE_NONE || w == v)
+        continue;
+      for (guint j = first; j < i; j++)
+        n_before += resolved[j] == w;
+      if (probable_proven_accounts (graph, v, w, n_before))
+        continue;
+      g_array_append_val (sources, v);
+      g_array_append_val (targets, w);
+    }
+  g_free (resolved);
 }
 
 /* Candidate edges in compressed sparse rows: node v's are
