@@ -19,6 +19,23 @@ typedef struct {
   gpointer  document;  /* what the reader fills in */
 } OuroJsonLoader;
 
+/* Reads a document: @load fills @loader->document from the root. */
+typedef gboolean (*OuroJsonLoadFunc) (OuroJsonLoader      *loader,
+                                      const OuroJsonValue *root);
+
+/* Parses @json (@length bytes, or up to its NUL when -1) and runs @load on
+ * its root, with @loader's path and error set up (@error; its domain,
+ * invalid code and document are the caller's).  JSON that does not parse
+ * is an error in that domain with @syntax_code.  Returns whether it parsed
+ * and @load succeeded; the caller frees what @loader->document holds when
+ * not. */
+gboolean ouro_json_loader_run          (OuroJsonLoader      *loader,
+                                        const char          *json,
+                                        gssize               length,
+                                        gint                 syntax_code,
+                                        OuroJsonLoadFunc     load,
+                                        GError             **error);
+
 /* Sets the loader's error, in its domain with @code, naming @at's
  * position and the path (with @key appended when not NULL), and returns
  * FALSE. */

@@ -185,3 +185,30 @@ ouro_json_loader_string (OuroJsonLoader       *loader,
   return ouro_json_loader_string_value (loader, value, key, out);
 }
 
+gboolean
+ouro_json_loader_run (OuroJsonLoader   *loader,
+                      const char       *json,
+                      gssize            length,
+                      gint              syntax_code,
+                      OuroJsonLoadFunc  load,
+                      GError          **error)
+{
+  GError *parse_error = NULL;
+  OuroJson *document;
+  gboolean ok;
+
+  document = ouro_json_parse (json, length < 0 ? strlen (json) : (gsize) length, &parse_error);
+  if (document == NULL)
+    {
+      g_set_error_literal (error, loader->domain, syntax_code, parse_error->message);
+      g_error_free (parse_error);
+      return FALSE;
+    }
+  loader->path = g_string_new (NULL);
+  loader->error = error;
+  ok = load (loader, ouro_json_get_root (document));
+  g_string_free (loader->path, TRUE);
+  loader->path = NULL;
+  ouro_json_free (document);
+  return ok;
+}

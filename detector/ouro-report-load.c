@@ -689,33 +689,17 @@ ouro_report_new_from_json (const char  *json,
                            gssize       length,
                            GError     **error)
 {
-  GError *parse_error = NULL;
-  OuroJson *document;
   OuroReport *report;
   Loader loader;
-  gboolean ok;
 
   g_return_val_if_fail (json != NULL, NULL);
   g_return_val_if_fail (length >= -1, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  document = ouro_json_parse (json, length < 0 ? strlen (json) : (gsize) length, &parse_error);
-  if (document == NULL)
-    {
-      g_set_error_literal (error, OURO_REPORT_ERROR, OURO_REPORT_ERROR_SYNTAX, parse_error->message);
-      g_error_free (parse_error);
-      return NULL;
-    }
-
   report = g_new0 (OuroReport, 1);
   report->strings = g_string_chunk_new (4096);
-  loader = (Loader) { g_string_new (NULL), error, OURO_REPORT_ERROR, OURO_REPORT_ERROR_INVALID,
-                      report };
-  ok = load_report (&loader, ouro_json_get_root (document));
-
-  g_string_free (loader.path, TRUE);
-  ouro_json_free (document);
-  if (!ok)
+  loader = (Loader) { NULL, NULL, OURO_REPORT_ERROR, OURO_REPORT_ERROR_INVALID, report };
+  if (!ouro_json_loader_run (&loader, json, length, OURO_REPORT_ERROR_SYNTAX, load_report, error))
     {
       ouro_report_free (report);
       return NULL;

@@ -351,30 +351,14 @@ ouro_snapshot_new_from_json (const char  *json,
                              gssize       length,
                              GError     **error)
 {
-  GError *parse_error = NULL;
-  OuroJson *document;
-  OuroJsonLoader loader;
-  gboolean ok;
+  OuroJsonLoader loader = { NULL, NULL, OURO_SNAPSHOT_ERROR, OURO_SNAPSHOT_ERROR_INVALID, NULL };
 
   g_return_val_if_fail (json != NULL, NULL);
   g_return_val_if_fail (length >= -1, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  document = ouro_json_parse (json, length < 0 ? strlen (json) : (gsize) length, &parse_error);
-  if (document == NULL)
-    {
-      g_set_error_literal (error, OURO_SNAPSHOT_ERROR, OURO_SNAPSHOT_ERROR_SYNTAX,
-                           parse_error->message);
-      g_error_free (parse_error);
-      return NULL;
-    }
-
-  loader = (OuroJsonLoader) { g_string_new (NULL), error, OURO_SNAPSHOT_ERROR,
-                              OURO_SNAPSHOT_ERROR_INVALID, NULL };
-  ok = snapshot_load (&loader, ouro_json_get_root (document));
-  g_string_free (loader.path, TRUE);
-  ouro_json_free (document);
-  if (!ok)
+  if (!ouro_json_loader_run (&loader, json, length, OURO_SNAPSHOT_ERROR_SYNTAX, snapshot_load,
+                             error))
     {
       g_clear_pointer ((OuroSnapshot **) &loader.document, ouro_snapshot_free);
       return NULL;
