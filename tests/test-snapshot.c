@@ -98,10 +98,21 @@ sized_untrack_free (gpointer object)
   g_free (object);
 }
 
-static char *
-golden_path (const char *name)
+/* Asserts that @json is golden file @name (rewritten first with
+ * OURO_UPDATE_GOLDEN set). */
+static void
+check_golden (const char *name,
+              const char *json)
 {
-  return g_test_build_filename (G_TEST_DIST, "golden", name, NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "golden", name, NULL);
+  g_autofree char *golden = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_getenv ("OURO_UPDATE_GOLDEN") != NULL)
+    g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  g_assert_true (g_file_get_contents (path, &golden, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (json, ==, golden);
 }
 
 static void
@@ -182,8 +193,6 @@ test_json_round_trip (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *json = NULL;
   g_autofree char *again = NULL;
-  g_autofree char *golden = NULL;
-  g_autofree char *path = golden_path ("snapshot.json");
 
   sized_add (objects, "EditorWindow", 2, 1040);
   sized_add (objects, "GtkButton", 5, 96);
@@ -195,11 +204,7 @@ test_json_round_trip (void)
   g_assert_cmpuint (ouro_snapshot_get_total_size (snapshot), ==, 2080 + 480);
 
   json = ouro_snapshot_to_json (snapshot);
-  if (g_getenv ("OURO_UPDATE_GOLDEN") != NULL)
-    g_assert_true (g_file_set_contents (path, json, -1, NULL));
-  g_assert_true (g_file_get_contents (path, &golden, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpstr (json, ==, golden);
+  check_golden ("snapshot.json", json);
 
   loaded = ouro_snapshot_new_from_json (json, -1, &error);
   g_assert_no_error (error);
@@ -272,10 +277,8 @@ test_sites (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *json = NULL;
   g_autofree char *again = NULL;
-  g_autofree char *golden = NULL;
   g_autofree char *text = NULL;
   g_autofree char *by_type = NULL;
-  g_autofree char *path = golden_path ("snapshot-sites.json");
   const char *open_window = g_intern_static_string ("open_window (app.c:42)");
   const char *load_rows = g_intern_static_string ("load_rows (rows.c:7)");
 
@@ -294,11 +297,7 @@ test_sites (void)
   g_assert_cmpuint (ouro_snapshot_get_count (after, "Row"), ==, 6);
 
   json = ouro_snapshot_to_json (after);
-  if (g_getenv ("OURO_UPDATE_GOLDEN") != NULL)
-    g_assert_true (g_file_set_contents (path, json, -1, NULL));
-  g_assert_true (g_file_get_contents (path, &golden, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpstr (json, ==, golden);
+  check_golden ("snapshot-sites.json", json);
   loaded = ouro_snapshot_new_from_json (json, -1, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ouro_snapshot_get_site_count (loaded, "Row", "load_rows (rows.c:7)"), ==, 3);
