@@ -36,6 +36,23 @@ gboolean ouro_json_loader_run          (OuroJsonLoader      *loader,
                                         OuroJsonLoadFunc     load,
                                         GError             **error);
 
+/* Reads element @index of an array, @element, into what @data points to. */
+typedef gboolean (*OuroJsonElementFunc) (OuroJsonLoader      *loader,
+                                         const OuroJsonValue *element,
+                                         gsize                index,
+                                         gpointer             data);
+
+/* After it (when TRUE): @func has read every element of @array, member
+ * @key of the value at the current path, each of type @type (another is
+ * an error with the loader's invalid code); the path names the element
+ * while @func runs. */
+gboolean ouro_json_loader_each         (OuroJsonLoader      *loader,
+                                        const OuroJsonValue *array,
+                                        const char          *key,
+                                        OuroJsonType         type,
+                                        OuroJsonElementFunc  func,
+                                        gpointer             data);
+
 /* Sets the loader's error, in its domain with @code, naming @at's
  * position and the path (with @key appended when not NULL), and returns
  * FALSE. */

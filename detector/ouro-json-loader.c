@@ -212,3 +212,33 @@ ouro_json_loader_run (OuroJsonLoader   *loader,
   ouro_json_free (document);
   return ok;
 }
+
+gboolean
+ouro_json_loader_each (OuroJsonLoader      *loader,
+                       const OuroJsonValue *array,
+                       const char          *key,
+                       OuroJsonType         type,
+                       OuroJsonElementFunc  func,
+                       gpointer             data)
+{
+  gsize n = ouro_json_array_get_length (array);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const OuroJsonValue *element = ouro_json_array_get (array, i);
+      gsize saved = ouro_json_loader_enter_key (loader, key);
+      gboolean ok;
+
+      ouro_json_loader_enter_index (loader, i);
+      if (ouro_json_value_get_type (element) != type)
+        ok = ouro_json_loader_fail (loader, element, NULL, loader->invalid,
+                                    "expected %s, found %s", ouro_json_type_describe (type),
+                                    ouro_json_type_describe (ouro_json_value_get_type (element)));
+      else
+        ok = func (loader, element, i, data);
+      ouro_json_loader_leave (loader, saved);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}

@@ -47,6 +47,8 @@ typedef OuroJsonLoader Loader;
 #define load_boolean       ouro_json_loader_boolean
 #define load_string_value  ouro_json_loader_string_value
 #define load_string        ouro_json_loader_string
+#define load_each          ouro_json_loader_each
+typedef OuroJsonElementFunc LoadElementFunc;
 
 G_DEFINE_QUARK (ouro-report-error-quark, ouro_report_error)
 
@@ -101,45 +103,6 @@ load_parse_address (const char *address)
       value = value * 16 + (guint) digit;
     }
   return n_digits > 0 ? (gpointer) (guintptr) value : NULL;
-}
-
-/* Reads element @index of an array, @element, into what @data points to. */
-typedef gboolean (*LoadElementFunc) (Loader              *loader,
-                                     const OuroJsonValue *element,
-                                     gsize                index,
-                                     gpointer             data);
-
-/* After it (when TRUE): @func has read every element of @array, member
- * @key of the value at the current path, each of type @type; the path
- * names the element while @func runs. */
-static gboolean
-load_each (Loader              *loader,
-           const OuroJsonValue *array,
-           const char          *key,
-           OuroJsonType         type,
-           LoadElementFunc      func,
-           gpointer             data)
-{
-  gsize n = ouro_json_array_get_length (array);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      const OuroJsonValue *element = ouro_json_array_get (array, i);
-      gsize saved = load_enter_key (loader, key);
-      gboolean ok;
-
-      load_enter_index (loader, i);
-      if (ouro_json_value_get_type (element) != type)
-        ok = load_fail (loader, element, NULL, OURO_REPORT_ERROR_INVALID, "expected %s, found %s",
-                        ouro_json_type_describe (type),
-                        ouro_json_type_describe (ouro_json_value_get_type (element)));
-      else
-        ok = func (loader, element, i, data);
-      load_leave (loader, saved);
-      if (!ok)
-        return FALSE;
-    }
-  return TRUE;
 }
 
 /* @data: the frames being filled, NULL-terminated at every step. */

@@ -130,23 +130,20 @@ ouro_snapshot_to_json (OuroSnapshot *snapshot)
   return g_string_free (out, FALSE);
 }
 
-/* After it (when TRUE): @snapshot holds the type that @value describes. */
+/* After it (when TRUE): @snapshot holds the type that @value describes;
+ * @data, two guint64s, adds its count and size to the totals so far. */
 static gboolean
 snapshot_load_type (OuroJsonLoader      *loader,
                     const OuroJsonValue *value,
-                    guint64             *total_count,
-                    guint64             *total_size)
+                    gsize                index,
+                    gpointer             data)
 {
   OuroSnapshot *snapshot = loader->document;
+  guint64 *total_count = data, *total_size = total_count + 1;
   const char *name;
   guint count;
   guint64 size;
 
-  if (ouro_json_value_get_type (value) != OURO_JSON_OBJECT)
-    return ouro_json_loader_fail (loader, value, NULL, OURO_SNAPSHOT_ERROR_INVALID,
-                                  "expected %s, found %s",
-                                  ouro_json_type_describe (OURO_JSON_OBJECT),
-                                  ouro_json_type_describe (ouro_json_value_get_type (value)));
   if (!ouro_json_loader_string (loader, value, "type", FALSE, &name)
       || !ouro_json_loader_uint (loader, value, "count", &count)
       || !ouro_json_loader_integer (loader, value, "size", SNAPSHOT_MAX_SIZE, &size))
@@ -189,18 +186,15 @@ snapshot_string_is (const OuroJsonValue *value,
 static gboolean
 snapshot_load_site (OuroJsonLoader      *loader,
                     const OuroJsonValue *value,
-                    GHashTable          *site_totals)
+                    gsize                index,
+                    gpointer             data)
 {
   OuroSnapshot *snapshot = loader->document;
+  GHashTable *site_totals = data;
   const char *name, *site;
   guint count;
   guint64 size, *totals;
 
-  if (ouro_json_value_get_type (value) != OURO_JSON_OBJECT)
-    return ouro_json_loader_fail (loader, value, NULL, OURO_SNAPSHOT_ERROR_INVALID,
-                                  "expected %s, found %s",
-                                  ouro_json_type_describe (OURO_JSON_OBJECT),
-                                  ouro_json_type_describe (ouro_json_value_get_type (value)));
   if (!ouro_json_loader_string (loader, value, "type", FALSE, &name)
       || !ouro_json_loader_string (loader, value, "site", FALSE, &site)
       || !ouro_json_loader_uint (loader, value, "count", &count)
@@ -255,22 +249,14 @@ snapshot_load_sites (OuroJsonLoader      *loader,
   const OuroJsonValue *sites;
   GHashTable *site_totals;
   gboolean ok = TRUE;
-  gsize saved;
 
   if (!ouro_json_loader_member (loader, root, "sites", OURO_JSON_ARRAY, FALSE, FALSE, &sites))
     return FALSE;
   if (sites == NULL)
     return TRUE;
   site_totals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  saved = ouro_json_loader_enter_key (loader, "sites");
-  for (gsize i = 0; ok && i < ouro_json_array_get_length (sites); i++)
-    {
-      gsize at = ouro_json_loader_enter_index (loader, i);
-
-      ok = snapshot_load_site (loader, ouro_json_array_get (sites, i), site_totals);
-      ouro_json_loader_leave (loader, at);
-    }
-  ouro_json_loader_leave (loader, saved);
+  ok = ouro_json_loader_each (loader, sites, "sites", OURO_JSON_OBJECT, snapshot_load_site,
+                              site_totals);
   g_hash_table_unref (site_totals);
   return ok;
 }
@@ -281,8 +267,7 @@ snapshot_load (OuroJsonLoader      *loader,
 {
   const OuroJsonValue *format, *version, *types;
   guint n_tracked;
-  guint64 size, total_count = 0, total_size = 0;
-  gsize saved;
+  guint64 size, totals[2] = { 0, 0 };   /* the types' counts and sizes */
 
   if (ouro_json_value_get_type (root) != OURO_JSON_OBJECT)
     return ouro_json_loader_fail (loader, root, NULL, OURO_SNAPSHOT_ERROR_FORMAT,
@@ -306,29 +291,20 @@ snapshot_load (OuroJsonLoader      *loader,
     return FALSE;
 
   loader->document = ouro_snapshot_new_empty (n_tracked);
-  saved = ouro_json_loader_enter_key (loader, "types");
-  for (gsize i = 0; i < ouro_json_array_get_length (types); i++)
-    {
-      gsize at = ouro_json_loader_enter_index (loader, i);
-      gboolean ok = snapshot_load_type (loader, ouro_json_array_get (types, i), &total_count,
-                                        &total_size);
+  if (!ouro_json_loader_each (loader, types, "types", OURO_JSON_OBJECT, snapshot_load_type,
+                              totals))
+    return FALSE;
 
-      ouro_json_loader_leave (loader, at);
-      if (!ok)
-        return FALSE;
-    }
-  ouro_json_loader_leave (loader, saved);
-
-  if (total_count != n_tracked)
+  if (totals[0] != n_tracked)
     return ouro_json_loader_fail (loader, ouro_json_object_lookup (root, "n_tracked"), "n_tracked",
                                   OURO_SNAPSHOT_ERROR_INVALID,
                                   "%u, but the types' counts add up to %" G_GUINT64_FORMAT,
-                                  n_tracked, total_count);
-  if (total_size != size)
+                                  n_tracked, totals[0]);
+  if (totals[1] != size)
     return ouro_json_loader_fail (loader, ouro_json_object_lookup (root, "size"), "size",
                                   OURO_SNAPSHOT_ERROR_INVALID,
                                   "%" G_GUINT64_FORMAT ", but the types' sizes add up to %"
-                                  G_GUINT64_FORMAT, size, total_size);
+                                  G_GUINT64_FORMAT, size, totals[1]);
   return snapshot_load_sites (loader, root);
 }
 
